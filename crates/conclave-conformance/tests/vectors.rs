@@ -1,0 +1,33 @@
+//! Runs every official vector file that Conclave implements, from
+//! `tests/vectors/` at the repository root. Each file is one test and must pass
+//! every case with nothing skipped.
+
+use std::path::PathBuf;
+
+use conclave_conformance::{default_provider, run_file, Kind};
+
+fn run(name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/vectors")
+        .join(name);
+    let kind = Kind::from_file_name(&path).expect("an official file name");
+    let report = run_file(&path, kind, &default_provider());
+    assert!(
+        report.failed == 0 && report.skipped == 0 && report.passed > 0,
+        "{name}: {} passed, {} failed, {} skipped\n{}",
+        report.passed,
+        report.failed,
+        report.skipped,
+        report.notes.join("\n")
+    );
+}
+
+#[test]
+fn tree_math() {
+    run("tree-math.json");
+}
+
+#[test]
+fn deserialization() {
+    run("deserialization.json");
+}

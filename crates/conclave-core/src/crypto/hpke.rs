@@ -1,0 +1,140 @@
+//! HPKE base mode (RFC 9180 §5.1, §6.1) composed over the provider's KEM, KDF
+//! and AEAD.
+//!
+//! Core owns this composition, not the provider, for one reason: the HPKE key
+//! schedule hashes `info` (`info_hash = LabeledExtract("", "info_hash", info)`),
+//! and MLS seals every GroupSecrets of one Welcome with the same `info` (the
+//! encrypted GroupInfo, which holds the whole tree). [`HpkeInfo`] computes that
+//! part of the key schedule once, so sealing to N new members costs N KEM
+//! encapsulations, not N hashes of an O(N) input. Only single-shot
+//! encryption (sequence number 0) is needed by MLS. The construction is
+//! checked against RFC 9180's test vectors and the MLS vectors.
+
+use super::{CipherSuiteProvider, CryptoError, Secret};
+
+const MODE_BASE: u8 = 0x00;
+
+/// The HPKE `suite_id`: `"HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2)`.
+fn suite_id(cs: &dyn CipherSuiteProvider) -> [u8; 10] {
+    let alg = cs.algorithms();
+    let mut id = [0u8; 10];
+    id[..4].copy_from_slice(b"HPKE");
+    id[4..6].copy_from_slice(&alg.kem.value().to_be_bytes());
+    id[6..8].copy_from_slice(&alg.hash.kdf_id().to_be_bytes());
+    id[8..10].copy_from_slice(&alg.aead.value().to_be_bytes());
+    id
+}
+
+/// `LabeledExtract(salt, label, ikm)` of RFC 9180 §4.
+fn labeled_extract(
+    cs: &dyn CipherSuiteProvider,
+    salt: &[u8],
+    label: &[u8],
+    ikm: &[u8],
+) -> Result<Secret, CryptoError> {
+    let sid = suite_id(cs);
+    let mut input = Vec::with_capacity(7 + sid.len() + label.len() + ikm.len());
+    input.extend_from_slice(b"HPKE-v1");
+    input.extend_from_slice(&sid);
+    input.extend_from_slice(label);
+    input.extend_from_slice(ikm);
+    let out = cs.kdf_extract(salt, &input);
+    zeroize::Zeroize::zeroize(&mut input);
+    out
+}
+
+/// `LabeledExpand(prk, label, info, L)` of RFC 9180 §4.
+fn labeled_expand(
+    cs: &dyn CipherSuiteProvider,
+    prk: &[u8],
+    label: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Result<Secret, CryptoError> {
+    let len16 = u16::try_from(len).map_err(|_| CryptoError::InvalidLength("HPKE expand"))?;
+    let sid = suite_id(cs);
+    let mut labeled_info = Vec::with_capacity(2 + 7 + sid.len() + label.len() + info.len());
+    labeled_info.extend_from_slice(&len16.to_be_bytes());
+    labeled_info.extend_from_slice(b"HPKE-v1");
+    labeled_info.extend_from_slice(&sid);
+    labeled_info.extend_from_slice(label);
+    labeled_info.extend_from_slice(info);
+    cs.kdf_expand(prk, &labeled_info, len)
+}
+
+/// The part of the base-mode key schedule that depends only on `info`: the
+/// `key_schedule_context` (`mode || psk_id_hash || info_hash`). Compute it once
+/// and seal to any number of recipients with it.
+#[derive(Debug, Clone)]
+pub struct HpkeInfo {
+    key_schedule_context: Vec<u8>,
+}
+
+impl HpkeInfo {
+    /// Prepares the key schedule for `info` in base mode (empty PSK and PSK id).
+    pub fn new(cs: &dyn CipherSuiteProvider, info: &[u8]) -> Result<Self, CryptoError> {
+        let psk_id_hash = labeled_extract(cs, b"", b"psk_id_hash", b"")?;
+        let info_hash = labeled_extract(cs, b"", b"info_hash", info)?;
+        let mut key_schedule_context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
+        key_schedule_context.push(MODE_BASE);
+        key_schedule_context.extend_from_slice(psk_id_hash.as_bytes());
+        key_schedule_context.extend_from_slice(info_hash.as_bytes());
+        Ok(Self {
+            key_schedule_context,
+        })
+    }
+
+    /// `KeySchedule` from a KEM shared secret: the AEAD key and base nonce.
+    fn key_and_nonce(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        shared_secret: &Secret,
+    ) -> Result<(Secret, Secret), CryptoError> {
+        let secret = labeled_extract(cs, shared_secret.as_bytes(), b"secret", b"")?;
+        let key = labeled_expand(
+            cs,
+            secret.as_bytes(),
+            b"key",
+            &self.key_schedule_context,
+            cs.aead_key_len(),
+        )?;
+        let nonce = labeled_expand(
+            cs,
+            secret.as_bytes(),
+            b"base_nonce",
+            &self.key_schedule_context,
+            cs.aead_nonce_len(),
+        )?;
+        Ok((key, nonce))
+    }
+
+    /// Single-shot `SealBase(pkR, info, aad, pt)`: returns (`enc`, ciphertext).
+    pub fn seal(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        public_key: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+        let (shared_secret, enc) = cs.kem_encap(public_key)?;
+        let (key, nonce) = self.key_and_nonce(cs, &shared_secret)?;
+        let ciphertext = cs.aead_seal(key.as_bytes(), nonce.as_bytes(), aad, plaintext)?;
+        Ok((enc, ciphertext))
+    }
+
+    /// Single-shot `OpenBase(enc, skR, info, aad, ct)`. `public_key` is the
+    /// recipient's own public key (for the KEM context).
+    pub fn open(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        enc: &[u8],
+        private_key: &[u8],
+        public_key: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let shared_secret = cs.kem_decap(enc, private_key, public_key)?;
+        let (key, nonce) = self.key_and_nonce(cs, &shared_secret)?;
+        cs.aead_open(key.as_bytes(), nonce.as_bytes(), aad, ciphertext)
+    }
+}

@@ -1,0 +1,30 @@
+//! # conclave-core
+//!
+//! The sans-IO engine of Conclave, an implementation of the Messaging Layer
+//! Security protocol ([RFC 9420]). Bytes and values go in, bytes and events come
+//! out: this crate never blocks, never touches a disk or a network, and holds no
+//! global state. Cryptography is reached only through the provider traits in
+//! [`crypto`], so that any conforming provider (the default one is
+//! `conclave-rustcrypto`) can be plugged in.
+//!
+//! Module map (each module's documentation cites the RFC section it implements):
+//!
+//! - [`codec`]: the TLS presentation language with MLS variable-length vectors (§2.1).
+//! - [`wire`]: the RFC's structs as plain data, one file per family of objects.
+//! - [`crypto`]: ciphersuites, provider traits, secrets and the labeled operations (§5, §8).
+//! - [`tree`]: array-based tree math (Appendix C) and the ratchet tree (§4, §7).
+//! - [`schedule`]: key schedule, PSKs, transcript hashes and the secret tree (§8, §9).
+//! - [`framing`]: message framing and protection (§6).
+//!
+//! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod crypto;
+pub mod error;
+pub mod framing;
+pub mod schedule;
+pub mod tree;
+pub mod wire;
+
+pub use error::{Error, ProtocolError};
