@@ -16,8 +16,7 @@ use crate::hexjson::{bytes, check_bytes, uint};
 
 /// Decodes and imports a serialized `ratchet_tree`.
 pub fn import(cs: &dyn CipherSuiteProvider, bytes: &[u8]) -> Result<RatchetTree, String> {
-    let nodes: Vec<Option<Node>> =
-        decode_exact(bytes).map_err(|e| format!("ratchet tree: {e}"))?;
+    let nodes: Vec<Option<Node>> = decode_exact(bytes).map_err(|e| format!("ratchet tree: {e}"))?;
     RatchetTree::from_nodes(cs, nodes).map_err(|e| format!("ratchet tree: {e}"))
 }
 

@@ -29,7 +29,10 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             .as_array()
             .ok_or_else(|| "a resolution is not an array".to_string())?
             .iter()
-            .map(|v| v.as_u64().ok_or_else(|| "a resolution entry is not a number".to_string()))
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| "a resolution entry is not a number".to_string())
+            })
             .collect::<Result<_, String>>()?;
         let got: Vec<u64> = tree
             .resolution(x)
@@ -37,8 +40,11 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             .map(|n| u64::from(n.0))
             .collect();
         check_eq(&format!("resolution({i})"), expected, got)?;
-        let expected = hex::decode(hash.as_str().ok_or_else(|| "a tree hash is not a string".to_string())?)
-            .map_err(|e| e.to_string())?;
+        let expected = hex::decode(
+            hash.as_str()
+                .ok_or_else(|| "a tree hash is not a string".to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
         check_bytes(
             &format!("tree hash({i})"),
             &expected,

@@ -15,7 +15,9 @@ use conclave_core::codec::{decode_exact, encode};
 use conclave_core::crypto::{
     derive_secret, CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
 };
-use conclave_core::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
+use conclave_core::tree::treekem::{
+    apply_new_path, apply_received_path, decrypt_path, encrypt_path,
+};
 use conclave_core::tree::validate::verify_leaf_signature;
 use conclave_core::tree::{LeafIndex, NodeIndex, TreePrivateKeys, TreeView};
 use conclave_core::wire::{GroupContext, ProtocolVersion, UpdatePath};
@@ -91,7 +93,10 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             check_bytes(&format!("public key of node {}", node.0), in_tree, &public)?;
             keys.insert(node, private);
         }
-        members.insert(index.0, (keys, private_key(cs, bytes(entry, "signature_priv")?)));
+        members.insert(
+            index.0,
+            (keys, private_key(cs, bytes(entry, "signature_priv")?)),
+        );
     }
 
     // 2-3. Every given UpdatePath, for every receiver.
@@ -147,11 +152,8 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
         let Some(template) = tree.leaf(sender) else {
             continue;
         };
-        let signer = SignatureKeyPair::from_private(
-            Arc::clone(&cs_arc),
-            signature_priv.clone(),
-        )
-        .map_err(err)?;
+        let signer = SignatureKeyPair::from_private(Arc::clone(&cs_arc), signature_priv.clone())
+            .map_err(err)?;
         let mut diff = tree.diff();
         let new = apply_new_path(&mut diff, cs, sender, template, &signer, &info.group_id)
             .map_err(|e| format!("fresh path from {i}: {e}"))?;
