@@ -654,12 +654,16 @@ fn unmerged_leaf_not_below_its_node_is_rejected() {
     let cs = suite();
     let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
     // Node 1 covers leaves 0 and 1 only.
+    // Import already refuses it (an index outside the subtree is a bounds
+    // error there).
     set_unmerged(&mut nodes, 1, vec![5]);
-    let broken = reimport(cs.as_ref(), nodes);
-    assert_eq!(
-        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
-        ProtocolError::UnmergedLeafNotBelow { node: 1, leaf: 5 }
-    );
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), nodes),
+        Err(Error::Protocol(ProtocolError::UnmergedLeafNotBelow {
+            node: 1,
+            leaf: 5
+        }))
+    ));
 }
 
 #[test]
@@ -773,4 +777,70 @@ fn leaf_checks_name_their_rule() {
         protocol(check_capabilities(&leaf, &requirements())),
         ProtocolError::LeafCredentialNotInCapabilities
     );
+}
+
+#[test]
+fn update_must_change_the_encryption_key() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 2, &[]);
+    let old = tree.leaf(LeafIndex(1)).unwrap();
+    let mut same = old.clone();
+    same.leaf_node_source = LeafNodeSource::Update;
+    assert_eq!(
+        protocol(conclave_core::tree::validate::check_update_changes_key(
+            old, &same
+        )),
+        ProtocolError::UpdateKeepsEncryptionKey
+    );
+    let (fresh, _, _) = key_package_leaf(&cs, "fresh");
+    conclave_core::tree::validate::check_update_changes_key(old, &fresh).unwrap();
+}
+
+#[test]
+fn new_leaf_is_checked_against_the_members() {
+    use conclave_core::tree::validate::check_leaf_against_tree;
+    let cs = suite();
+    let (tree, members) = group(&cs, 3, &[]);
+    let (fresh, _, _) = key_package_leaf(&cs, "fresh");
+    check_leaf_against_tree(&tree, &fresh, LeafIndex(3)).unwrap();
+    // Replacing leaf 1 by itself is fine: the replaced leaf is not compared.
+    check_leaf_against_tree(&tree, tree.leaf(LeafIndex(1)).unwrap(), LeafIndex(1)).unwrap();
+
+    let mut dup_enc = fresh.clone();
+    dup_enc.encryption_key = tree.parent(NodeIndex(1)).unwrap().encryption_key.clone();
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &dup_enc, LeafIndex(3))),
+        ProtocolError::DuplicateEncryptionKey { node: 1 }
+    );
+    let mut dup_sig = fresh.clone();
+    dup_sig.signature_key = members[2].signer.public_key().to_vec().into();
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &dup_sig, LeafIndex(3))),
+        ProtocolError::DuplicateSignatureKey { leaf: 2 }
+    );
+    let mut x509 = fresh;
+    x509.credential = Credential::X509 {
+        certificates: vec![],
+    };
+    x509.capabilities
+        .credentials
+        .push(conclave_core::wire::CredentialType::X509);
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &x509, LeafIndex(3))),
+        ProtocolError::CredentialTypeNotSupportedByAll(2)
+    );
+}
+
+#[test]
+fn out_of_range_unmerged_leaf_is_rejected_at_import() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    set_unmerged(&mut nodes, 7, vec![5, u32::MAX]);
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), nodes),
+        Err(Error::Protocol(ProtocolError::UnmergedLeafNotBelow {
+            node: 7,
+            leaf: u32::MAX
+        }))
+    ));
 }

@@ -15,7 +15,7 @@
 
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
-use super::view::TreeView;
+use super::view::{subtree_contains, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
@@ -154,7 +154,21 @@ impl RatchetTree {
                 (None, true) => leaves.push(None),
                 (None, false) => parents.push(None),
                 (Some(Node::Leaf(l)), true) => leaves.push(Some(l)),
-                (Some(Node::Parent(p)), false) => parents.push(Some(p)),
+                (Some(Node::Parent(p)), false) => {
+                    // Bounds only (so that no later index arithmetic can
+                    // overflow); the full §12.4.3.1 checks are in `validate`.
+                    let x = NodeIndex(i as u32);
+                    if let Some(&u) = p
+                        .unmerged_leaves
+                        .iter()
+                        .find(|&&u| !subtree_contains(x, LeafIndex(u)))
+                    {
+                        return Err(
+                            ProtocolError::UnmergedLeafNotBelow { node: x.0, leaf: u }.into()
+                        );
+                    }
+                    parents.push(Some(p))
+                }
                 (Some(_), _) => {
                     return Err(ProtocolError::NodeTypeAtWrongPosition { node: i as u32 }.into())
                 }
