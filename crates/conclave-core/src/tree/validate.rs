@@ -198,7 +198,11 @@ pub fn check_unmerged_leaves<V: TreeView + ?Sized>(view: &V) -> Result<()> {
         let Some(node) = view.parent(x) else {
             continue;
         };
-        if node.unmerged_leaves.windows(2).any(|w| w[0] >= w[1]) {
+        if node
+            .unmerged_leaves
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a >= b))
+        {
             return Err(ProtocolError::UnmergedLeavesNotSorted { node: x.0 }.into());
         }
         for &u in &node.unmerged_leaves {
