@@ -229,9 +229,15 @@ fn reimport(cs: &dyn CipherSuiteProvider, nodes: Vec<Option<Node>>) -> RatchetTr
     RatchetTree::from_nodes(cs, nodes).unwrap()
 }
 
-/// Checks every cached hash against a fresh import of the same nodes.
+/// Checks every cached hash (and the blank-leaf index) against a fresh
+/// import of the same nodes.
 fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
     let fresh = reimport(cs, tree.to_nodes());
+    let first_blank = (0..tree.leaf_count())
+        .map(LeafIndex)
+        .find(|&l| tree.leaf(l).is_none());
+    assert_eq!(tree.first_blank_leaf(), first_blank);
+    assert_eq!(tree.member_count(), tree.members().count());
     for x in 0..tree.width().node_width() {
         assert_eq!(
             tree.node_hash(NodeIndex(x)),
@@ -843,4 +849,31 @@ fn out_of_range_unmerged_leaf_is_rejected_at_import() {
             leaf: u32::MAX
         }))
     ));
+}
+
+#[test]
+fn adds_fill_the_leftmost_blank_leaf_of_the_diff() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 6, &[]);
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    diff.remove_leaf(LeafIndex(1)).unwrap();
+    let (a, _, _) = key_package_leaf(&cs, "a");
+    let (b, _, _) = key_package_leaf(&cs, "b");
+    let (c, _, _) = key_package_leaf(&cs, "c");
+    let (d, _, _) = key_package_leaf(&cs, "d");
+    assert_eq!(diff.add_leaf(a).unwrap(), LeafIndex(1));
+    assert_eq!(diff.add_leaf(b).unwrap(), LeafIndex(4));
+    assert_eq!(diff.add_leaf(c).unwrap(), LeafIndex(6));
+    assert_eq!(diff.add_leaf(d).unwrap(), LeafIndex(7));
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.first_blank_leaf(), None);
+    assert_cache_exact(cs.as_ref(), &tree);
+    let mut diff = tree.diff();
+    let (e, _, _) = key_package_leaf(&cs, "e");
+    assert_eq!(diff.add_leaf(e).unwrap(), LeafIndex(8));
+    assert_eq!(diff.width().leaves(), 16);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.first_blank_leaf(), Some(LeafIndex(9)));
+    assert_cache_exact(cs.as_ref(), &tree);
 }

@@ -13,6 +13,8 @@
 //! Import and export use the `ratchet_tree` form of §12.4.3.3: an
 //! `optional<Node>` vector without trailing blank nodes.
 
+use std::collections::BTreeSet;
+
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
 use super::view::{subtree_contains, TreeView};
@@ -27,6 +29,9 @@ pub struct RatchetTree {
     /// The width in leaves (a power of two); `leaves.len()`.
     pub(super) size: TreeSize,
     pub(super) leaves: Vec<Option<LeafNode>>,
+    /// The indices of the blank leaves, so that an Add finds the leftmost
+    /// one in O(log N) (§12.1.1).
+    pub(super) blank_leaves: BTreeSet<u32>,
     pub(super) parents: Vec<Option<ParentNode>>,
     pub(super) hash_len: usize,
     /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
@@ -83,9 +88,16 @@ impl RatchetTree {
             return Err(Error::Internal("tree parents do not match its leaves"));
         }
         let hash_len = cs.hash_len();
+        let blank_leaves = leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.is_none())
+            .map(|(i, _)| i as u32)
+            .collect();
         let mut tree = Self {
             size: width,
             leaves,
+            blank_leaves,
             parents,
             hash_len,
             hashes: vec![0; width.node_width() as usize * hash_len],
@@ -216,9 +228,14 @@ impl RatchetTree {
             .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
     }
 
+    /// The leftmost blank leaf, if any.
+    pub fn first_blank_leaf(&self) -> Option<LeafIndex> {
+        self.blank_leaves.first().map(|&i| LeafIndex(i))
+    }
+
     /// The number of non-blank leaves.
     pub fn member_count(&self) -> usize {
-        self.leaves.iter().filter(|l| l.is_some()).count()
+        self.leaves.len() - self.blank_leaves.len()
     }
 
     /// The leaf whose encryption key is `key`.
@@ -251,6 +268,8 @@ impl RatchetTree {
         let width = changes.width.leaves() as usize;
         let keep = changes.keep.leaves().min(changes.width.leaves()) as usize;
         self.leaves.truncate(keep);
+        let _ = self.blank_leaves.split_off(&(keep as u32));
+        self.blank_leaves.extend(keep as u32..width as u32);
         self.parents.truncate(keep.saturating_sub(1));
         self.hashes
             .truncate((2 * keep).saturating_sub(1) * self.hash_len);
@@ -260,6 +279,11 @@ impl RatchetTree {
             .resize(changes.width.node_width() as usize * self.hash_len, 0);
         for (i, leaf) in changes.leaves {
             if let Some(slot) = self.leaves.get_mut(i as usize) {
+                if leaf.is_some() {
+                    self.blank_leaves.remove(&i);
+                } else {
+                    self.blank_leaves.insert(i);
+                }
                 *slot = leaf;
             }
         }
