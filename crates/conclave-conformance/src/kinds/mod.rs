@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::{hexjson, Kind, Outcome};
 
 mod deserialization;
+mod messages;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.
@@ -16,6 +17,7 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
         Kind::Deserialization => deserialization::run(case),
+        Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(
             "the {} kind is not implemented yet",
             other.name()
