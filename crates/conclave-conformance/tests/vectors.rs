@@ -36,3 +36,8 @@ fn crypto_basics() {
 fn deserialization() {
     run("deserialization.json");
 }
+
+#[test]
+fn messages() {
+    run("messages.json");
+}

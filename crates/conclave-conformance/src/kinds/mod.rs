@@ -9,6 +9,7 @@ use crate::{hexjson, Kind, Outcome};
 
 mod crypto_basics;
 mod deserialization;
+mod messages;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.
@@ -17,6 +18,7 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
         Kind::TreeMath => tree_math::run(case),
         Kind::CryptoBasics => crypto_basics::run(case, provider),
         Kind::Deserialization => deserialization::run(case),
+        Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(
             "the {} kind is not implemented yet",
             other.name()
