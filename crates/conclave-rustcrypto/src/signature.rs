@@ -51,6 +51,13 @@ mod ed25519 {
 
     /// Batch verification (`ed25519_dalek::verify_batch`): one
     /// multi-scalar multiplication for all signatures.
+    ///
+    /// Every batch of signatures that each pass [`verify`] passes. The
+    /// converse can fail only for crafted inputs: a key or `R` with a
+    /// small-order component can make the random linear combination cancel
+    /// where the single (cofactorless) check rejects. Honest signatures never
+    /// carry such components, and RFC 8032 §5.1.7 itself allows both the
+    /// cofactored and the cofactorless equations.
     pub(super) fn verify_batch(checks: &[SignatureCheck<'_>]) -> Result<(), CryptoError> {
         let mut keys = Vec::with_capacity(checks.len());
         let mut sigs = Vec::with_capacity(checks.len());
