@@ -44,6 +44,46 @@ pub enum ProtocolError {
     /// §6.1: a PublicMessage carried application data.
     #[error("application data must not be sent as a PublicMessage (RFC 9420 §6.1)")]
     ApplicationAsPublicMessage,
+
+    // --- Key schedule, secret tree and message protection (schedule/, framing/) ---
+    /// §8.2, §6.1: a confirmation tag does not match
+    /// `MAC(confirmation_key, confirmed_transcript_hash)`.
+    #[error("confirmation tag mismatch (RFC 9420 §8.2)")]
+    ConfirmationTagMismatch,
+    /// §9.2: the key of this generation was already used and deleted
+    /// (a replayed or duplicated message).
+    #[error("generation {generation} was already used (RFC 9420 §9.2)")]
+    GenerationAlreadyUsed {
+        /// The generation of the message.
+        generation: u32,
+    },
+    /// §9.2: the generation is older than the window of skipped keys kept.
+    #[error(
+        "generation {generation} is older than the kept window (next is {next}) (RFC 9420 §9.2)"
+    )]
+    GenerationOutOfWindow {
+        /// The generation of the message.
+        generation: u32,
+        /// The ratchet's next generation.
+        next: u32,
+    },
+    /// §9.2: the generation is further ahead than the configured maximum jump.
+    #[error("generation {generation} is too far ahead of {next} (RFC 9420 §9.2)")]
+    GenerationTooFarAhead {
+        /// The generation of the message.
+        generation: u32,
+        /// The ratchet's next generation.
+        next: u32,
+    },
+    /// §9.1: a ratchet has used all 2^32 generations.
+    #[error("the ratchet has no generations left (RFC 9420 §9.1)")]
+    GenerationsExhausted,
+    /// §6.3.2: the sender's leaf index lies outside the tree.
+    #[error("sender leaf {leaf} is outside the tree (RFC 9420 §6.3.2)")]
+    SenderLeafOutOfRange {
+        /// The leaf index of the sender.
+        leaf: u32,
+    },
 }
 
 /// Shorthand for results of this crate.
