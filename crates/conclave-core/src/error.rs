@@ -84,6 +84,20 @@ pub enum ProtocolError {
         /// The leaf index of the sender.
         leaf: u32,
     },
+    /// §8.4, §12.2: a PreSharedKeyID names a PSK whose value is not known.
+    #[error("PSK {index} of the list is unknown (RFC 9420 §8.4)")]
+    UnknownPsk {
+        /// The PSK's position in the list.
+        index: usize,
+    },
+    /// §8.4: a `psk_nonce` is not `KDF.Nh` bytes long.
+    #[error("psk_nonce {index} is {len} bytes, not Nh (RFC 9420 §8.4)")]
+    PskNonceLength {
+        /// The PSK's position in the list.
+        index: usize,
+        /// The nonce's length.
+        len: usize,
+    },
 }
 
 /// Shorthand for results of this crate.
