@@ -45,6 +45,12 @@ pub enum ProtocolError {
     #[error("application data must not be sent as a PublicMessage (RFC 9420 §6.1)")]
     ApplicationAsPublicMessage,
 
+    // --- wire structs (wire/) ---
+    /// §13.4: "Any field containing a list of extensions MUST NOT have more
+    /// than one extension of any given type."
+    #[error("extension type {:#06x} appears twice in one list (RFC 9420 §13.4)", .0 .0)]
+    DuplicateExtension(crate::wire::ExtensionType),
+
     // --- Key schedule, secret tree and message protection (schedule/, framing/) ---
     /// §8.2, §6.1: a confirmation tag does not match
     /// `MAC(confirmation_key, confirmed_transcript_hash)`.
