@@ -96,6 +96,60 @@ pub enum ProtocolError {
         /// The PSK's position in the list.
         index: usize,
     },
+    /// §12.4.2, §6: the message's `group_id` is not the group's.
+    #[error("the message is for another group (RFC 9420 §6)")]
+    GroupIdMismatch,
+    /// §12.4.2: the message's `epoch` is not the epoch of the keys used.
+    #[error("the message is for epoch {message}, not the current epoch {current} (RFC 9420 §12.4.2)")]
+    EpochMismatch {
+        /// The epoch in the message.
+        message: u64,
+        /// The epoch of the keys.
+        current: u64,
+    },
+    /// §6.1: external senders and new members by proposal may only send
+    /// proposals, new members by commit only commits.
+    #[error("a {sender_type:?} sender cannot send {content_type:?} content (RFC 9420 §6.1)")]
+    SenderNotAllowedForContentType {
+        /// The sender's type.
+        sender_type: crate::wire::SenderType,
+        /// The content type.
+        content_type: crate::wire::ContentType,
+    },
+    /// §6.1: a `new_member_proposal` sender's proposal MUST be an Add.
+    #[error("a new_member_proposal sender may only propose an Add (RFC 9420 §6.1)")]
+    NewMemberProposalNotAdd,
+    /// §6.1, §12.4.3.2: a `new_member_commit` needs a path, whose leaf node
+    /// holds the signature key.
+    #[error("a new_member_commit commit has no path (RFC 9420 §12.4.3.2)")]
+    NewMemberCommitWithoutPath,
+    /// §6.1: an `external` sender's index is not in `external_senders`.
+    #[error("external sender {index} is unknown (RFC 9420 §12.1.8.1)")]
+    UnknownExternalSender {
+        /// The sender index.
+        index: u32,
+    },
+    /// §6.3.2: the sender's leaf is blank.
+    #[error("sender leaf {leaf} is blank (RFC 9420 §6.3.2)")]
+    SenderLeafBlank {
+        /// The leaf index of the sender.
+        leaf: u32,
+    },
+    /// §6.2: a member's PublicMessage has a wrong (or no) membership tag.
+    #[error("membership tag mismatch (RFC 9420 §6.2)")]
+    MembershipTagMismatch,
+    /// §6.1: the content's signature does not verify with the sender's key.
+    #[error("the content signature does not verify (RFC 9420 §6.1)")]
+    InvalidContentSignature,
+    /// §6.3.2: the sender data does not decrypt.
+    #[error("the sender data does not decrypt (RFC 9420 §6.3.2)")]
+    SenderDataDecryptionFailed,
+    /// §6.3.1: the content does not decrypt with the sender's ratchet key.
+    #[error("the content does not decrypt (RFC 9420 §6.3.1)")]
+    ContentDecryptionFailed,
+    /// §6.3.1: a PrivateMessageContent's padding has a non-zero byte.
+    #[error("non-zero padding (RFC 9420 §6.3.1)")]
+    NonZeroPadding,
     /// §8.4: a `psk_nonce` is not `KDF.Nh` bytes long.
     #[error("psk_nonce {index} is {len} bytes, not Nh (RFC 9420 §8.4)")]
     PskNonceLength {

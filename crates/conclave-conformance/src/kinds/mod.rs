@@ -8,6 +8,10 @@ use serde_json::Value;
 use crate::{hexjson, Kind, Outcome};
 
 mod deserialization;
+mod key_schedule;
+mod psk_secret;
+mod secret_tree;
+mod transcript_hashes;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.
@@ -16,6 +20,10 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
         Kind::Deserialization => deserialization::run(case),
+        Kind::SecretTree => secret_tree::run(case, provider),
+        Kind::KeySchedule => key_schedule::run(case, provider),
+        Kind::PskSecret => psk_secret::run(case, provider),
+        Kind::TranscriptHashes => transcript_hashes::run(case, provider),
         other => Err(CaseError::Fail(format!(
             "the {} kind is not implemented yet",
             other.name()
@@ -40,6 +48,12 @@ pub enum CaseError {
 impl From<String> for CaseError {
     fn from(why: String) -> Self {
         CaseError::Fail(why)
+    }
+}
+
+impl From<&str> for CaseError {
+    fn from(why: &str) -> Self {
+        CaseError::Fail(why.to_string())
     }
 }
 
