@@ -31,3 +31,8 @@ fn tree_math() {
 fn deserialization() {
     run("deserialization.json");
 }
+
+#[test]
+fn messages() {
+    run("messages.json");
+}

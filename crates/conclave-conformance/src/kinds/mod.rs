@@ -12,6 +12,7 @@ mod key_schedule;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
+mod messages;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.
@@ -24,6 +25,7 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
         Kind::KeySchedule => key_schedule::run(case, provider),
         Kind::PskSecret => psk_secret::run(case, provider),
         Kind::TranscriptHashes => transcript_hashes::run(case, provider),
+        Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(
             "the {} kind is not implemented yet",
             other.name()

@@ -22,18 +22,24 @@
 //! - [`proposal`]: the proposals, `ProposalOrRef`, `PreSharedKeyID` (§12.1, §8.4).
 //! - [`commit`]: `Commit` (§12.4).
 //! - [`key_package`]: `KeyPackage` and `KeyPackageTBS` (§10).
+//! - [`group_info`]: `GroupInfo` and `GroupInfoTBS` (§12.4.3).
+//! - [`welcome`]: `Welcome`, `GroupSecrets`, `PathSecret` (§12.4.3.1).
+//! - [`message`]: `MLSMessage` (§6).
 
 pub mod commit;
 pub mod credential;
 pub mod extension;
 pub mod framing;
 pub mod group_context;
+pub mod group_info;
 pub mod key_package;
 pub mod leaf_node;
+pub mod message;
 pub mod private_message;
 pub mod proposal;
 pub mod tree_node;
 pub mod types;
+pub mod welcome;
 
 pub use commit::*;
 
@@ -44,9 +50,12 @@ pub use extension::{
 };
 pub use framing::*;
 pub use group_context::*;
+pub use group_info::*;
 pub use key_package::*;
 pub use leaf_node::*;
+pub use message::*;
 pub use private_message::*;
 pub use proposal::*;
 pub use tree_node::*;
 pub use types::*;
+pub use welcome::*;
