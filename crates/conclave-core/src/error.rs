@@ -100,7 +100,9 @@ pub enum ProtocolError {
     #[error("the message is for another group (RFC 9420 §6)")]
     GroupIdMismatch,
     /// §12.4.2: the message's `epoch` is not the epoch of the keys used.
-    #[error("the message is for epoch {message}, not the current epoch {current} (RFC 9420 §12.4.2)")]
+    #[error(
+        "the message is for epoch {message}, not the current epoch {current} (RFC 9420 §12.4.2)"
+    )]
     EpochMismatch {
         /// The epoch in the message.
         message: u64,

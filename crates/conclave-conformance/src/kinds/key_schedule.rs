@@ -35,13 +35,25 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
         let joiner = init
             .joiner(cs, &Secret::new(bytes(e, "commit_secret")?), &context)
             .map_err(fail)?;
-        check_bytes(&at("joiner_secret"), &bytes(e, "joiner_secret")?, joiner.as_secret().as_bytes())?;
+        check_bytes(
+            &at("joiner_secret"),
+            &bytes(e, "joiner_secret")?,
+            joiner.as_secret().as_bytes(),
+        )?;
         let member = joiner
             .member(cs, &PskSecret::new(Secret::new(bytes(e, "psk_secret")?)))
             .map_err(fail)?;
         let welcome = member.welcome_secret(cs).map_err(fail)?;
-        check_bytes(&at("welcome_secret"), &bytes(e, "welcome_secret")?, welcome.as_secret().as_bytes())?;
-        let secrets = member.epoch(cs, &context).map_err(fail)?.derive(cs).map_err(fail)?;
+        check_bytes(
+            &at("welcome_secret"),
+            &bytes(e, "welcome_secret")?,
+            welcome.as_secret().as_bytes(),
+        )?;
+        let secrets = member
+            .epoch(cs, &context)
+            .map_err(fail)?
+            .derive(cs)
+            .map_err(fail)?;
         for (name, value) in [
             ("sender_data_secret", &secrets.sender_data_secret),
             ("encryption_secret", &secrets.encryption_secret),
@@ -56,7 +68,11 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             check_bytes(&at(name), &bytes(e, name)?, value.as_bytes())?;
         }
         let (_, external_pub) = secrets.external_key_pair(cs).map_err(fail)?;
-        check_bytes(&at("external_pub"), &bytes(e, "external_pub")?, &external_pub)?;
+        check_bytes(
+            &at("external_pub"),
+            &bytes(e, "external_pub")?,
+            &external_pub,
+        )?;
 
         // The exporter label is a text string, not hex (README §2.5).
         let ex = field(e, "exporter")?;
@@ -64,7 +80,11 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
         let exported = secrets
             .export(cs, string(ex, "label")?, &bytes(ex, "context")?, length)
             .map_err(fail)?;
-        check_bytes(&at("exporter.secret"), &bytes(ex, "secret")?, exported.as_bytes())?;
+        check_bytes(
+            &at("exporter.secret"),
+            &bytes(ex, "secret")?,
+            exported.as_bytes(),
+        )?;
         init = secrets.init_secret;
     }
     Ok(())

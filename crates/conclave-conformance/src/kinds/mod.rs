@@ -9,10 +9,10 @@ use crate::{hexjson, Kind, Outcome};
 
 mod deserialization;
 mod key_schedule;
+mod messages;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
-mod messages;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.

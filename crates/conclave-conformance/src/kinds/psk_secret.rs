@@ -27,6 +27,10 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
     }
     let pairs: Vec<_> = ids.iter().zip(values.iter()).collect();
     let secret = PskSecret::derive(cs, &pairs).map_err(|e| e.to_string())?;
-    check_bytes("psk_secret", &bytes(case, "psk_secret")?, secret.as_secret().as_bytes())?;
+    check_bytes(
+        "psk_secret",
+        &bytes(case, "psk_secret")?,
+        secret.as_secret().as_bytes(),
+    )?;
     Ok(())
 }

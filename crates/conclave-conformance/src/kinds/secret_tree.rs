@@ -1,12 +1,10 @@
 //! `secret-tree.json`: sender-data key/nonce and the per-leaf handshake and
 //! application ratchets of the secret tree (RFC 9420 §6.3.2, §9).
 
-use conclave_core::crypto::Secret;
-use conclave_core::schedule::{
-    sender_data_key_nonce, RatchetKind, SecretTree, SecretTreeConfig,
-};
-use conclave_core::tree::LeafIndex;
 use conclave_core::crypto::CryptoProvider;
+use conclave_core::crypto::Secret;
+use conclave_core::schedule::{sender_data_key_nonce, RatchetKind, SecretTree, SecretTreeConfig};
+use conclave_core::tree::LeafIndex;
 use serde_json::Value;
 
 use super::{suite_of, CaseResult};
@@ -43,7 +41,11 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             let generation = u32::try_from(uint(g, "generation")?).map_err(|e| e.to_string())?;
             for (kind, k, nn) in [
                 (RatchetKind::Handshake, "handshake_key", "handshake_nonce"),
-                (RatchetKind::Application, "application_key", "application_nonce"),
+                (
+                    RatchetKind::Application,
+                    "application_key",
+                    "application_nonce",
+                ),
             ] {
                 let kn = tree
                     .receiving_key(cs, LeafIndex(i), kind, generation)

@@ -20,7 +20,9 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
     let encoded = bytes(case, "authenticated_content")?;
     let content: AuthenticatedContent = decode_exact(&encoded).map_err(|e| e.to_string())?;
     if content.content.content_type() != ContentType::Commit {
-        return Err("the authenticated content is not a commit".to_string().into());
+        return Err("the authenticated content is not a commit"
+            .to_string()
+            .into());
     }
     let tag = content
         .auth

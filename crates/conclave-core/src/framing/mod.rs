@@ -40,7 +40,6 @@ pub use protect::{membership_tag, protect_private, protect_public, sign_content}
 pub use unprotect::{unprotect, unprotect_private, unprotect_public};
 
 use crate::crypto::{CipherSuiteProvider, Secret};
-use crate::schedule::SecretTree;
 use crate::tree::LeafIndex;
 use crate::wire::GroupContext;
 

@@ -80,7 +80,10 @@ fn check_own_content(keys: &EpochKeys<'_>, content: &AuthenticatedContent) -> Re
 /// tag when the sender is a member. Application data cannot be sent this
 /// way (§6: "Applications MUST use PrivateMessage to encrypt application
 /// messages").
-pub fn protect_public(keys: &EpochKeys<'_>, content: AuthenticatedContent) -> Result<PublicMessage> {
+pub fn protect_public(
+    keys: &EpochKeys<'_>,
+    content: AuthenticatedContent,
+) -> Result<PublicMessage> {
     if content.content.content_type() == ContentType::Application {
         return Err(Error::Misuse(
             "application data must be sent as a PrivateMessage (RFC 9420 §6)".into(),
@@ -157,11 +160,8 @@ pub fn protect_private(
     let mut reuse_guard = [0u8; 4];
     cs.random_bytes(&mut reuse_guard)?;
     let nonce = apply_reuse_guard(&key.nonce, reuse_guard);
-    let plaintext = zeroize::Zeroizing::new(encode_private_content(
-        &fc.content,
-        &content.auth,
-        padding,
-    )?);
+    let plaintext =
+        zeroize::Zeroizing::new(encode_private_content(&fc.content, &content.auth, padding)?);
     let aad = encode(&PrivateContentAad {
         group_id: VLByteSlice(fc.group_id.as_slice()),
         epoch: fc.epoch,
@@ -181,8 +181,12 @@ pub fn protect_private(
         epoch: fc.epoch,
         content_type,
     })?;
-    let encrypted_sender_data =
-        cs.aead_seal(sd_key.as_bytes(), sd_nonce.as_bytes(), &sd_aad, &sender_data)?;
+    let encrypted_sender_data = cs.aead_seal(
+        sd_key.as_bytes(),
+        sd_nonce.as_bytes(),
+        &sd_aad,
+        &sender_data,
+    )?;
     Ok(PrivateMessage {
         group_id: fc.group_id.clone(),
         epoch: fc.epoch,

@@ -32,12 +32,12 @@ pub fn unprotect(
     match &message.body {
         MlsMessageBody::PublicMessage(m) => unprotect_public(keys, members, m),
         MlsMessageBody::PrivateMessage(m) => unprotect_private(keys, members, tree, m),
-        MlsMessageBody::Welcome(_) | MlsMessageBody::GroupInfo(_) | MlsMessageBody::KeyPackage(_) => {
-            Err(Error::Misuse(format!(
-                "wire format {} is not a framed message",
-                message.wire_format().0
-            )))
-        }
+        MlsMessageBody::Welcome(_)
+        | MlsMessageBody::GroupInfo(_)
+        | MlsMessageBody::KeyPackage(_) => Err(Error::Misuse(format!(
+            "wire format {} is not a framed message",
+            message.wire_format().0
+        ))),
     }
 }
 
@@ -84,7 +84,10 @@ fn check_sender_for_content(content: &FramedContent) -> Result<()> {
         .into());
     }
     if content.sender == Sender::NewMemberProposal
-        && !matches!(content.content, FramedContentBody::Proposal(Proposal::Add(_)))
+        && !matches!(
+            content.content,
+            FramedContentBody::Proposal(Proposal::Add(_))
+        )
     {
         return Err(ProtocolError::NewMemberProposalNotAdd.into());
     }
@@ -124,9 +127,19 @@ fn verify_signature(
     content: &FramedContent,
     auth: &FramedContentAuthData,
 ) -> Result<()> {
-    let tbs = encode(&FramedContentTbs::new(wire_format, content, keys.group_context))?;
-    verify_with_label(keys.cs, public_key, TBS_LABEL, &tbs, auth.signature.as_slice())
-        .map_err(|_| ProtocolError::InvalidContentSignature.into())
+    let tbs = encode(&FramedContentTbs::new(
+        wire_format,
+        content,
+        keys.group_context,
+    ))?;
+    verify_with_label(
+        keys.cs,
+        public_key,
+        TBS_LABEL,
+        &tbs,
+        auth.signature.as_slice(),
+    )
+    .map_err(|_| ProtocolError::InvalidContentSignature.into())
 }
 
 /// Checks a PublicMessage (§6.2) and returns its content: group and epoch,
@@ -157,7 +170,13 @@ pub fn unprotect_public(
         }
     }
     let key = signer_key(members, content)?;
-    verify_signature(keys, key, WireFormat::PUBLIC_MESSAGE, content, &message.auth)?;
+    verify_signature(
+        keys,
+        key,
+        WireFormat::PUBLIC_MESSAGE,
+        content,
+        &message.auth,
+    )?;
     Ok(AuthenticatedContent {
         wire_format: WireFormat::PUBLIC_MESSAGE,
         content: message.content.clone(),
@@ -230,7 +249,13 @@ pub fn unprotect_private(
         authenticated_data: message.authenticated_data.clone(),
         content: body,
     };
-    verify_signature(keys, public_key, WireFormat::PRIVATE_MESSAGE, &content, &auth)?;
+    verify_signature(
+        keys,
+        public_key,
+        WireFormat::PRIVATE_MESSAGE,
+        &content,
+        &auth,
+    )?;
     Ok(AuthenticatedContent {
         wire_format: WireFormat::PRIVATE_MESSAGE,
         content,

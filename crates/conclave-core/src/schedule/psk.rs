@@ -82,9 +82,7 @@ impl PskSecret {
                 }
                 .into());
             }
-            let value = store
-                .psk(id)
-                .ok_or(ProtocolError::UnknownPsk { index })?;
+            let value = store.psk(id).ok_or(ProtocolError::UnknownPsk { index })?;
             values.push(value);
         }
         let pairs: Vec<(&PreSharedKeyId, &Secret)> = ids.iter().zip(values.iter()).collect();
