@@ -152,6 +152,18 @@ pub enum ProtocolError {
     /// §6.3.1: a PrivateMessageContent's padding has a non-zero byte.
     #[error("non-zero padding (RFC 9420 §6.3.1)")]
     NonZeroPadding,
+    /// §12.4.3.1: the Welcome has no GroupSecrets for our KeyPackage.
+    #[error("the Welcome has no entry for this KeyPackage (RFC 9420 §12.4.3.1)")]
+    WelcomeNotForKeyPackage,
+    /// §12.4.3.1: the GroupSecrets do not decrypt with the init key.
+    #[error("the GroupSecrets do not decrypt (RFC 9420 §12.4.3.1)")]
+    GroupSecretsDecryptionFailed,
+    /// §12.4.3.1: the GroupInfo does not decrypt with the welcome key.
+    #[error("the GroupInfo does not decrypt (RFC 9420 §12.4.3.1)")]
+    GroupInfoDecryptionFailed,
+    /// §12.4.3.1: the GroupInfo's signature does not verify.
+    #[error("the GroupInfo signature does not verify (RFC 9420 §12.4.3.1)")]
+    InvalidGroupInfoSignature,
     /// §8.4: a `psk_nonce` is not `KDF.Nh` bytes long.
     #[error("psk_nonce {index} is {len} bytes, not Nh (RFC 9420 §8.4)")]
     PskNonceLength {

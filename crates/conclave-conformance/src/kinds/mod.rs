@@ -9,11 +9,13 @@ use crate::{hexjson, Kind, Outcome};
 
 mod deserialization;
 mod key_schedule;
+mod message_protection;
 mod messages;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
 mod tree_math;
+mod welcome;
 
 /// Runs one case of a file of kind `kind`.
 pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outcome {
@@ -23,6 +25,8 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
         Kind::Deserialization => deserialization::run(case),
         Kind::SecretTree => secret_tree::run(case, provider),
         Kind::KeySchedule => key_schedule::run(case, provider),
+        Kind::MessageProtection => message_protection::run(case, provider),
+        Kind::Welcome => welcome::run(case, provider),
         Kind::PskSecret => psk_secret::run(case, provider),
         Kind::TranscriptHashes => transcript_hashes::run(case, provider),
         Kind::Messages => messages::run(case),

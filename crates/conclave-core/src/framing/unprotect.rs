@@ -59,7 +59,7 @@ fn check_group_and_epoch(keys: &EpochKeys<'_>, group_id: &[u8], epoch: u64) -> R
 }
 
 /// §6.3.2: the sender's leaf must be in the tree and not blank.
-fn member_key<'m>(members: &'m dyn MemberKeys, leaf: u32) -> Result<&'m [u8]> {
+fn member_key(members: &dyn MemberKeys, leaf: u32) -> Result<&[u8]> {
     if leaf >= members.leaf_count() {
         return Err(ProtocolError::SenderLeafOutOfRange { leaf }.into());
     }

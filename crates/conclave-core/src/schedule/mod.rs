@@ -15,13 +15,18 @@ pub mod key_schedule;
 pub mod psk;
 pub mod secret_tree;
 pub mod transcript;
+pub mod welcome;
 
 pub use key_schedule::{
     mls_exporter, EpochSecret, EpochSecrets, InitSecret, JoinerSecret, MemberSecret, WelcomeSecret,
 };
-pub use psk::PskSecret;
+pub use psk::{NoPsks, PskSecret, PskStore};
 pub use secret_tree::{sender_data_key_nonce, KeyNonce, RatchetKind, SecretTree, SecretTreeConfig};
 pub use transcript::{
     confirmation_tag, confirmed_input_of_authenticated_content, confirmed_transcript_hash,
     interim_transcript_hash, verify_confirmation_tag, TranscriptHashes,
+};
+pub use welcome::{
+    check_joined_epoch, key_package_ref, open_group_info, open_group_secrets, sign_group_info,
+    verify_group_info, WelcomeBuilder,
 };
