@@ -63,7 +63,8 @@ pub enum ProtocolError {
         /// The generation of the message.
         generation: u32,
     },
-    /// §9.2: the generation is older than the window of skipped keys kept.
+    /// §9.2: the generation's key was dropped by the bounded window of
+    /// skipped keys (too old, or evicted by newer ones), if it was ever kept.
     #[error(
         "generation {generation} is older than the kept window (next is {next}) (RFC 9420 §9.2)"
     )]

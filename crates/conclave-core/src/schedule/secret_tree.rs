@@ -90,6 +90,9 @@ struct Ratchet {
     generation: u32,
     /// Keys of generations below `generation` not yet used, oldest first.
     skipped: BTreeMap<u32, KeyNonce>,
+    /// Every generation below this one that is not in `skipped` was dropped
+    /// by the window (or used); at or above it, a missing one was used.
+    window_floor: u32,
 }
 
 /// What moving a ratchet forward to a generation would produce, applied
@@ -99,6 +102,8 @@ struct Advance {
     next_secret: Option<Secret>,
     next_generation: u32,
     skipped: Vec<KeyNonce>,
+    /// The generations below this one were not kept.
+    dropped_below: u32,
 }
 
 impl Ratchet {
@@ -107,6 +112,7 @@ impl Ratchet {
             secret: Some(secret),
             generation: 0,
             skipped: BTreeMap::new(),
+            window_floor: 0,
         }
     }
 
@@ -153,6 +159,7 @@ impl Ratchet {
         let keep = config.max_skipped_keys_kept as usize;
         let mut skipped = Vec::with_capacity((jump as usize).min(keep));
         let mut g = self.generation;
+        let mut dropped_below = self.window_floor;
         loop {
             let (key, next) = Self::step(cs, &secret, g)?;
             secret = next;
@@ -163,12 +170,15 @@ impl Ratchet {
                     next_secret: next_generation.map(|_| secret),
                     next_generation: next_generation.unwrap_or(u32::MAX),
                     skipped,
+                    dropped_below,
                 });
             }
             // Only the newest `keep` skipped keys can survive; older ones
             // would be evicted at once, so they are never kept.
             if generation - g <= keep as u32 {
                 skipped.push(key);
+            } else {
+                dropped_below = g + 1;
             }
             g += 1;
         }
@@ -177,11 +187,14 @@ impl Ratchet {
     fn apply(&mut self, advance: Advance, config: &SecretTreeConfig) {
         self.secret = advance.next_secret;
         self.generation = advance.next_generation;
+        self.window_floor = self.window_floor.max(advance.dropped_below);
         for key in advance.skipped {
             self.skipped.insert(key.generation, key);
         }
         while self.skipped.len() > config.max_skipped_keys_kept as usize {
-            self.skipped.pop_first();
+            if let Some((evicted, _)) = self.skipped.pop_first() {
+                self.window_floor = self.window_floor.max(evicted.saturating_add(1));
+            }
         }
     }
 
@@ -196,8 +209,7 @@ impl Ratchet {
     ) -> Result<T> {
         if generation < self.generation {
             let Some(key) = self.skipped.get(&generation) else {
-                let kept = config.max_skipped_keys_kept;
-                return Err(if self.generation - generation > kept {
+                return Err(if generation < self.window_floor {
                     ProtocolError::GenerationOutOfWindow {
                         generation,
                         next: self.generation,
