@@ -300,6 +300,21 @@ impl SecretTree {
         self.size.leaves()
     }
 
+    /// How many node secrets the tree holds right now (for memory
+    /// accounting, and to observe the deletion schedule of §9.2).
+    pub fn held_node_secrets(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// How many keys of skipped generations `leaf`'s ratchet of `kind`
+    /// keeps for out-of-order messages (0 for a leaf not used yet).
+    pub fn skipped_keys_kept(&self, leaf: LeafIndex, kind: RatchetKind) -> usize {
+        self.leaves.get(&leaf.0).map_or(0, |r| match kind {
+            RatchetKind::Handshake => r.handshake.skipped.len(),
+            RatchetKind::Application => r.application.skipped.len(),
+        })
+    }
+
     /// The out-of-order limits in force.
     pub fn config(&self) -> SecretTreeConfig {
         self.config
