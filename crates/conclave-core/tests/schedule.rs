@@ -32,8 +32,8 @@ fn protocol_error<T: core::fmt::Debug>(r: Result<T, Error>) -> ProtocolError {
 #[test]
 fn secret_tree_derives_lazily_and_deletes_parents() {
     let cs = cs();
-    let mut tree = SecretTree::new(Secret::new(vec![7; 32]), 8, SecretTreeConfig::default())
-        .unwrap();
+    let mut tree =
+        SecretTree::new(Secret::new(vec![7; 32]), 8, SecretTreeConfig::default()).unwrap();
     assert_eq!(tree.held_node_secrets(), 1, "only the root at first");
     tree.next_sending_key(cs.as_ref(), LeafIndex(5), RatchetKind::Application)
         .unwrap();
@@ -58,11 +58,17 @@ fn secret_tree_same_keys_whatever_the_order_of_derivation() {
     let mut a = SecretTree::new(Secret::new(vec![7; 32]), 4, config).unwrap();
     let mut b = SecretTree::new(Secret::new(vec![7; 32]), 4, config).unwrap();
     let ka: Vec<_> = (0..4)
-        .map(|l| a.receiving_key(cs.as_ref(), LeafIndex(l), RatchetKind::Application, 3).unwrap())
+        .map(|l| {
+            a.receiving_key(cs.as_ref(), LeafIndex(l), RatchetKind::Application, 3)
+                .unwrap()
+        })
         .collect();
     let kb: Vec<_> = (0..4)
         .rev()
-        .map(|l| b.receiving_key(cs.as_ref(), LeafIndex(l), RatchetKind::Application, 3).unwrap())
+        .map(|l| {
+            b.receiving_key(cs.as_ref(), LeafIndex(l), RatchetKind::Application, 3)
+                .unwrap()
+        })
         .collect();
     for (x, y) in ka.iter().zip(kb.iter().rev()) {
         assert_eq!(x, y);
@@ -141,14 +147,17 @@ fn a_zero_window_keeps_nothing() {
 #[test]
 fn a_failed_use_consumes_nothing() {
     let cs = cs();
-    let mut t = SecretTree::new(Secret::new(vec![1; 32]), 2, SecretTreeConfig::default())
-        .unwrap();
+    let mut t = SecretTree::new(Secret::new(vec![1; 32]), 2, SecretTreeConfig::default()).unwrap();
     let (leaf, kind) = (LeafIndex(1), RatchetKind::Application);
     let r: Result<(), Error> = t.with_receiving_key(cs.as_ref(), leaf, kind, 4, |_| {
         Err(ProtocolError::ContentDecryptionFailed.into())
     });
     assert!(r.is_err());
-    assert_eq!(t.skipped_keys_kept(leaf, kind), 0, "the ratchet did not move");
+    assert_eq!(
+        t.skipped_keys_kept(leaf, kind),
+        0,
+        "the ratchet did not move"
+    );
     t.receiving_key(cs.as_ref(), leaf, kind, 0).unwrap();
     t.receiving_key(cs.as_ref(), leaf, kind, 4).unwrap();
 }
@@ -156,8 +165,7 @@ fn a_failed_use_consumes_nothing() {
 #[test]
 fn leaves_outside_the_tree_are_refused() {
     let cs = cs();
-    let mut t = SecretTree::new(Secret::new(vec![1; 32]), 4, SecretTreeConfig::default())
-        .unwrap();
+    let mut t = SecretTree::new(Secret::new(vec![1; 32]), 4, SecretTreeConfig::default()).unwrap();
     for leaf in [4, u32::MAX] {
         assert_eq!(
             protocol_error(t.receiving_key(
@@ -200,7 +208,11 @@ fn joiners_and_members_reach_the_same_epoch() {
     let ours = member.epoch(cs, context).unwrap().derive(cs).unwrap();
     let theirs_member = received.member(cs, &psk).unwrap();
     assert_eq!(theirs_member.welcome_secret(cs).unwrap(), welcome);
-    let theirs = theirs_member.epoch(cs, context).unwrap().derive(cs).unwrap();
+    let theirs = theirs_member
+        .epoch(cs, context)
+        .unwrap()
+        .derive(cs)
+        .unwrap();
     assert_eq!(ours, theirs);
     // Every derived secret is distinct.
     let all = [
@@ -269,9 +281,7 @@ fn psks_are_resolved_through_the_store() {
     let cs = cs();
     let ids = vec![external(b"ext", 32), resumption(4)];
     let store = |id: &PreSharedKeyId| match &id.psk {
-        Psk::External { psk_id } if psk_id.as_slice() == b"ext" => {
-            Some(Secret::new(vec![1; 32]))
-        }
+        Psk::External { psk_id } if psk_id.as_slice() == b"ext" => Some(Secret::new(vec![1; 32])),
         Psk::Resumption { psk_epoch: 4, .. } => Some(Secret::new(vec![2; 32])),
         _ => None,
     };
