@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::{hexjson, Kind, Outcome};
 
+mod crypto_basics;
 mod deserialization;
 mod key_schedule;
 mod message_protection;
@@ -19,9 +20,9 @@ mod welcome;
 
 /// Runs one case of a file of kind `kind`.
 pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outcome {
-    let _ = provider;
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
+        Kind::CryptoBasics => crypto_basics::run(case, provider),
         Kind::Deserialization => deserialization::run(case),
         Kind::SecretTree => secret_tree::run(case, provider),
         Kind::KeySchedule => key_schedule::run(case, provider),
