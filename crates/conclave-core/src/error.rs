@@ -97,6 +97,14 @@ pub enum ProtocolError {
         /// The PSK's position in the list.
         index: usize,
     },
+    /// §6: a framed message's protocol version is not the group's.
+    #[error("message version {message} is not the group's version {group} (RFC 9420 §6)")]
+    VersionMismatch {
+        /// The version in the message.
+        message: u16,
+        /// The group's version.
+        group: u16,
+    },
     /// §12.4.2, §6: the message's `group_id` is not the group's.
     #[error("the message is for another group (RFC 9420 §6)")]
     GroupIdMismatch,

@@ -276,7 +276,7 @@ impl Fixture {
     }
 
     fn unprotect_public(&self, m: &PublicMessage) -> Result<AuthenticatedContent, Error> {
-        unprotect_public(&self.keys(), &self.members, m)
+        unprotect_public(&self.keys(), &self.members, m.clone())
     }
 
     fn unprotect_private(
@@ -356,13 +356,59 @@ fn unprotect_dispatches_on_the_wire_format() {
     let f = fixture();
     let mut tree = f.tree();
     let public = MlsMessage::new(MlsMessageBody::PublicMessage(f.member_public(remove())));
-    let ac = unprotect(&f.keys(), &f.members, &mut tree, &public).unwrap();
+    let ac = unprotect(&f.keys(), &f.members, &mut tree, public).unwrap();
     assert_eq!(ac.content.content, remove());
     let private = MlsMessage::new(MlsMessageBody::PrivateMessage(
         f.member_private(&mut f.tree(), application()),
     ));
-    let ac = unprotect(&f.keys(), &f.members, &mut tree, &private).unwrap();
+    let ac = unprotect(&f.keys(), &f.members, &mut tree, private).unwrap();
     assert_eq!(ac.content.content, application());
+}
+
+#[test]
+fn unprotect_refuses_another_protocol_version() {
+    let f = fixture();
+    let mut message = MlsMessage::new(MlsMessageBody::PublicMessage(f.member_public(remove())));
+    message.version = ProtocolVersion(2);
+    assert_eq!(
+        protocol_error(unprotect(&f.keys(), &f.members, &mut f.tree(), message)),
+        ProtocolError::VersionMismatch {
+            message: 2,
+            group: 1
+        }
+    );
+}
+
+#[test]
+fn unprotect_refuses_unframed_messages() {
+    let f = fixture();
+    let (_, init_pub) = f.cs.kem_generate().unwrap();
+    let welcome = MlsMessage::new(MlsMessageBody::Welcome(conclave_core::wire::Welcome {
+        cipher_suite: f.context.cipher_suite,
+        secrets: Vec::new(),
+        encrypted_group_info: VLBytes::new(init_pub),
+    }));
+    assert!(matches!(
+        unprotect(&f.keys(), &f.members, &mut f.tree(), welcome),
+        Err(Error::Misuse(_))
+    ));
+}
+
+#[test]
+fn transcript_hashes_of_an_own_commit_match_the_received_bytes() {
+    use conclave_core::schedule::{confirmed_input_of_authenticated_content, TranscriptHashes};
+    let f = fixture();
+    let ac = f.sign(
+        &f.signers[1],
+        WireFormat::PUBLIC_MESSAGE,
+        f.content(Sender::Member(1), empty_commit()),
+    );
+    let cs = f.cs.as_ref();
+    let from_struct = TranscriptHashes::after_commit(cs, b"interim", &ac).unwrap();
+    let bytes = encode(&ac).unwrap();
+    let (input, tag) = confirmed_input_of_authenticated_content(&bytes, cs.hash_len()).unwrap();
+    let from_bytes = TranscriptHashes::next(cs, b"interim", input, tag).unwrap();
+    assert_eq!(from_struct, from_bytes);
 }
 
 #[test]
@@ -550,7 +596,7 @@ fn public_membership_tag_of_another_epoch_key() {
         ..f.keys()
     };
     assert_eq!(
-        protocol_error(unprotect_public(&keys, &f.members, &m)),
+        protocol_error(unprotect_public(&keys, &f.members, m)),
         ProtocolError::MembershipTagMismatch
     );
 }

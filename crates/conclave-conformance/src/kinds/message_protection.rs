@@ -118,7 +118,8 @@ impl Case<'_> {
             let MlsMessageBody::PublicMessage(pm) = &msg.body else {
                 return Err(format!("{name}_pub is not a PublicMessage"));
             };
-            let ac = unprotect_public(&keys, &self.members, pm).map_err(|e| fail("_pub", e))?;
+            let ac =
+                unprotect_public(&keys, &self.members, pm.clone()).map_err(|e| fail("_pub", e))?;
             check_body(&format!("{name}_pub"), &body, &ac.content.content)?;
         }
 
@@ -131,7 +132,7 @@ impl Case<'_> {
                 }
                 let pm = decode_exact(&encode(&pm).map_err(|e| e.to_string())?)
                     .map_err(|e| e.to_string())?;
-                let ac = unprotect_public(&keys, &self.members, &pm)
+                let ac = unprotect_public(&keys, &self.members, pm)
                     .map_err(|e| fail("public round trip", e))?;
                 check_body(
                     &format!("{name} public round trip"),

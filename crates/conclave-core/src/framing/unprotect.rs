@@ -22,21 +22,31 @@ use super::private_content::decode_private_content;
 use super::protect::{apply_reuse_guard, membership_tag, ratchet_of, TBS_LABEL};
 use super::{EpochKeys, MemberKeys};
 
-/// Unprotects a framed MLSMessage (PublicMessage or PrivateMessage).
+/// Unprotects a framed MLSMessage (PublicMessage or PrivateMessage) whose
+/// protocol version is the group's.
 pub fn unprotect(
     keys: &EpochKeys<'_>,
     members: &dyn MemberKeys,
     tree: &mut SecretTree,
-    message: &MlsMessage,
+    message: MlsMessage,
 ) -> Result<AuthenticatedContent> {
-    match &message.body {
+    let group_version = keys.group_context.version;
+    if message.version != group_version {
+        return Err(ProtocolError::VersionMismatch {
+            message: message.version.0,
+            group: group_version.0,
+        }
+        .into());
+    }
+    let wire_format = message.wire_format();
+    match message.body {
         MlsMessageBody::PublicMessage(m) => unprotect_public(keys, members, m),
-        MlsMessageBody::PrivateMessage(m) => unprotect_private(keys, members, tree, m),
+        MlsMessageBody::PrivateMessage(m) => unprotect_private(keys, members, tree, &m),
         MlsMessageBody::Welcome(_)
         | MlsMessageBody::GroupInfo(_)
         | MlsMessageBody::KeyPackage(_) => Err(Error::Misuse(format!(
             "wire format {} is not a framed message",
-            message.wire_format().0
+            wire_format.0
         ))),
     }
 }
@@ -148,7 +158,7 @@ fn verify_signature(
 pub fn unprotect_public(
     keys: &EpochKeys<'_>,
     members: &dyn MemberKeys,
-    message: &PublicMessage,
+    message: PublicMessage,
 ) -> Result<AuthenticatedContent> {
     let content = &message.content;
     check_group_and_epoch(keys, content.group_id.as_slice(), content.epoch)?;
@@ -179,8 +189,8 @@ pub fn unprotect_public(
     )?;
     Ok(AuthenticatedContent {
         wire_format: WireFormat::PUBLIC_MESSAGE,
-        content: message.content.clone(),
-        auth: message.auth.clone(),
+        content: message.content,
+        auth: message.auth,
     })
 }
 

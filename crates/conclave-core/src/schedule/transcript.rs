@@ -14,9 +14,11 @@
 
 use subtle::ConstantTimeEq;
 
-use crate::codec::{read_varint_length, DecodeError};
+use crate::codec::{encode, read_varint_length, DecodeError};
 use crate::crypto::{CipherSuiteProvider, Secret};
 use crate::error::Result;
+use crate::wire::{AuthenticatedContent, ConfirmedTranscriptHashInput};
+use crate::Error;
 use crate::ProtocolError;
 
 /// The two transcript hashes of an epoch (§8.2). Both are empty before the
@@ -48,6 +50,26 @@ impl TranscriptHashes {
         let confirmed = confirmed_transcript_hash(cs, interim_before, confirmed_input);
         let interim = interim_transcript_hash(cs, &confirmed, confirmation_tag)?;
         Ok(Self { confirmed, interim })
+    }
+}
+
+impl TranscriptHashes {
+    /// The hashes after the commit `content` (an AuthenticatedContent with
+    /// its confirmation tag set), encoding its ConfirmedTranscriptHashInput.
+    /// For a commit received as bytes, prefer cutting the input out of them
+    /// with [`confirmed_input_of_authenticated_content`].
+    pub fn after_commit(
+        cs: &dyn CipherSuiteProvider,
+        interim_before: &[u8],
+        content: &AuthenticatedContent,
+    ) -> Result<Self> {
+        let tag = content
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or_else(|| Error::Misuse("a commit without its confirmation tag".into()))?;
+        let input = encode(&ConfirmedTranscriptHashInput::from(content))?;
+        Self::next(cs, interim_before, &input, tag.as_slice())
     }
 }
 
