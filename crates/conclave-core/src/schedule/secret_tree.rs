@@ -412,8 +412,9 @@ impl SecretTree {
             .ok_or(Error::Internal(
                 "no derived ancestor of a leaf without ratchets",
             ))?;
-        for j in (1..=start).rev() {
-            let (parent, child) = (chain[j], chain[j - 1]);
+        let path_down = chain.get(..=start).unwrap_or(&[]);
+        for pair in path_down.windows(2).rev() {
+            let &[child, parent] = pair else { continue };
             let parent_secret = self
                 .nodes
                 .remove(&parent.0)
