@@ -872,3 +872,32 @@ fn handshake_and_application_ratchets_are_separate() {
     f.unprotect_private(&mut receiver, &h).unwrap();
     f.unprotect_private(&mut receiver, &a).unwrap();
 }
+
+// --- any single bit flip is refused, and nothing panics ---
+
+#[test]
+fn every_bit_flip_of_a_message_is_refused() {
+    use conclave_core::codec::decode_exact;
+    let f = fixture();
+    let public = MlsMessage::new(MlsMessageBody::PublicMessage(
+        f.member_public(empty_commit()),
+    ));
+    let private = MlsMessage::new(MlsMessageBody::PrivateMessage(
+        f.member_private(&mut f.tree(), application()),
+    ));
+    for message in [public, private] {
+        let bytes = encode(&message).unwrap();
+        // The unmodified message is accepted.
+        unprotect(&f.keys(), &f.members, &mut f.tree(), message).unwrap();
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut m = bytes.clone();
+                m[i] ^= 1 << bit;
+                if let Ok(decoded) = decode_exact::<MlsMessage>(&m) {
+                    let r = unprotect(&f.keys(), &f.members, &mut f.tree(), decoded);
+                    assert!(r.is_err(), "flip of bit {bit} of byte {i} was accepted");
+                }
+            }
+        }
+    }
+}
