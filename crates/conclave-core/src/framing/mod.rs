@@ -5,6 +5,7 @@
 //! ```text
 //!  protect                                   unprotect (each check has its own ProtocolError)
 //!  ───────                                   ─────────
+//!                                            MLSMessage: version is the group's (unprotect)
 //!  FramedContent                             PublicMessage                 PrivateMessage
 //!     │ sign_content                            │ group_id, epoch match       │ group_id, epoch match
 //!     │  SignWithLabel("FramedContentTBS",      │ not application (§6)        │ sender data: key/nonce from the
@@ -27,7 +28,7 @@
 //! The epoch's data comes in through [`EpochKeys`] (ciphersuite, GroupContext,
 //! membership key, sender data secret) and [`MemberKeys`] (the signature
 //! keys of the members and external senders), and the sender ratchets
-//! through a [`SecretTree`]; the group layer supplies them, this module
+//! through a [`SecretTree`](crate::schedule::SecretTree); the group layer supplies them, this module
 //! keeps no state. Confirmation tags are not checked here: they need the
 //! next epoch's confirmation key, which only processing the commit gives.
 
