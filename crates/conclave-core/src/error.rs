@@ -50,6 +50,139 @@ pub enum ProtocolError {
     /// than one extension of any given type."
     #[error("extension type {:#06x} appears twice in one list (RFC 9420 §13.4)", .0 .0)]
     DuplicateExtension(crate::wire::ExtensionType),
+
+    // --- ratchet tree and TreeKEM (tree/, issue 4) ---
+    /// §12.4.3.3: a `ratchet_tree` must hold at least one node.
+    #[error("the ratchet tree is empty (RFC 9420 §12.4.3.3)")]
+    EmptyRatchetTree,
+    /// §12.4.3.3: "The receiver MUST check that the last node in
+    /// `ratchet_tree` is non-blank."
+    #[error("the ratchet tree ends with a blank node (RFC 9420 §12.4.3.3)")]
+    TrailingBlankNode,
+    /// §12.4.3.3, Appendix C: leaves sit at even indices, parents at odd ones.
+    #[error("node {node} is of the wrong type for its position (RFC 9420 §12.4.3.3)")]
+    NodeTypeAtWrongPosition {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.7, Appendix C: the tree has more leaves than node indices can address.
+    #[error("the ratchet tree is too large (RFC 9420 §7.7)")]
+    RatchetTreeTooLarge,
+    /// §8.1, §12.4.3.1: the tree's root hash differs from the GroupContext's `tree_hash`.
+    #[error("the ratchet tree does not match the tree hash (RFC 9420 §12.4.3.1)")]
+    TreeHashMismatch,
+    /// §7.9.2: a non-blank parent node is not parent-hash valid with respect
+    /// to exactly one of its descendants.
+    #[error("parent node {node} is not parent-hash valid (RFC 9420 §7.9.2)")]
+    ParentHashInvalid {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.9.2: the `parent_hash` of a committer's new leaf differs from the
+    /// parent hash computed over its filtered direct path.
+    #[error("the committer's leaf parent hash does not match its path (RFC 9420 §7.9.2)")]
+    LeafParentHashMismatch,
+    /// §7.1: "The entries in the `unmerged_leaves` vector MUST be sorted in
+    /// increasing order."
+    #[error("unmerged leaves of node {node} are not sorted (RFC 9420 §7.1)")]
+    UnmergedLeavesNotSorted {
+        /// The node index.
+        node: u32,
+    },
+    /// §12.4.3.1: an unmerged leaf must be a non-blank leaf below the node.
+    #[error("unmerged leaf {leaf} of node {node} is blank or not below it (RFC 9420 §12.4.3.1)")]
+    UnmergedLeafNotBelow {
+        /// The parent node index.
+        node: u32,
+        /// The unmerged leaf index.
+        leaf: u32,
+    },
+    /// §12.4.3.1: every non-blank node between an unmerged leaf and the
+    /// parent listing it must list it too.
+    #[error(
+        "node {between} does not list unmerged leaf {leaf} of node {node} (RFC 9420 §12.4.3.1)"
+    )]
+    UnmergedLeafNotListed {
+        /// The parent node listing the leaf.
+        node: u32,
+        /// The leaf index.
+        leaf: u32,
+        /// The intermediate node that does not list it.
+        between: u32,
+    },
+    /// §7.3, §12.4.3.1: encryption keys are unique among the tree's nodes.
+    #[error("encryption key of node {node} appears twice in the tree (RFC 9420 §7.3)")]
+    DuplicateEncryptionKey {
+        /// The node index of the second occurrence.
+        node: u32,
+    },
+    /// §7.3: signature keys are unique among the members.
+    #[error("signature key of leaf {leaf} appears twice in the tree (RFC 9420 §7.3)")]
+    DuplicateSignatureKey {
+        /// The leaf index of the second occurrence.
+        leaf: u32,
+    },
+    /// §7.3: the LeafNode signature does not verify.
+    #[error("the signature of leaf {leaf} does not verify (RFC 9420 §7.3)")]
+    InvalidLeafSignature {
+        /// The leaf index (or the position of the leaf being checked).
+        leaf: u32,
+    },
+    /// §7.3, §12.1: a leaf's capabilities lack the group's ciphersuite or
+    /// protocol version.
+    #[error("leaf capabilities lack the group's ciphersuite or version (RFC 9420 §7.3)")]
+    LeafLacksSuiteOrVersion,
+    /// §7.2, §7.3: an extension of the leaf is not listed in its capabilities.
+    #[error("leaf extension type {0:#06x} is not in its capabilities (RFC 9420 §7.3)")]
+    LeafExtensionNotInCapabilities(u16),
+    /// §7.2: the leaf's credential type is not in its own capabilities.
+    #[error("leaf credential type is not in its capabilities (RFC 9420 §7.2)")]
+    LeafCredentialNotInCapabilities,
+    /// §7.3: the leaf lacks a capability the group requires (§11.1).
+    #[error("leaf lacks a required capability (RFC 9420 §7.3, §11.1)")]
+    LeafLacksRequiredCapability,
+    /// §7.3: a credential type in use is not supported by every member.
+    #[error("credential type {0:#06x} is not supported by every member (RFC 9420 §7.3)")]
+    CredentialTypeNotSupportedByAll(u16),
+    /// §7.3: the current time is outside the leaf's lifetime.
+    #[error("the leaf's lifetime does not cover the current time (RFC 9420 §7.3)")]
+    LeafLifetimeInvalid,
+    /// §7.3: the leaf's `leaf_node_source` is not the one its context requires.
+    #[error("unexpected leaf_node_source (RFC 9420 §7.3)")]
+    UnexpectedLeafNodeSource,
+    /// §7.3: an Update's leaf must change the encryption key.
+    #[error("an updated leaf keeps its encryption key (RFC 9420 §7.3)")]
+    UpdateKeepsEncryptionKey,
+    /// §7.6: an UpdatePath must hold one node per filtered direct path node.
+    #[error("the UpdatePath has {got} nodes, the filtered direct path {expected} (RFC 9420 §7.6)")]
+    UpdatePathLength {
+        /// Nodes expected.
+        expected: usize,
+        /// Nodes received.
+        got: usize,
+    },
+    /// §7.6: one ciphertext per resolution node (new members excluded).
+    #[error(
+        "UpdatePath node {index} has {got} ciphertexts, the resolution {expected} (RFC 9420 §7.6)"
+    )]
+    UpdatePathCiphertextCount {
+        /// Position in the UpdatePath.
+        index: usize,
+        /// Ciphertexts expected.
+        expected: usize,
+        /// Ciphertexts received.
+        got: usize,
+    },
+    /// §7.5: a public key derived from a decrypted path secret differs from
+    /// the one sent in the UpdatePath.
+    #[error("UpdatePath public key of node {node} does not match its path secret (RFC 9420 §7.5)")]
+    UpdatePathKeyMismatch {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.6: the UpdatePath's sender is not a member.
+    #[error("the UpdatePath sender is not a member (RFC 9420 §7.6)")]
+    UpdatePathSenderNotMember,
 }
 
 /// Shorthand for results of this crate.

@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod error;
 pub mod framing;
 pub mod schedule;
+pub mod time;
 pub mod tree;
 pub mod wire;
 
