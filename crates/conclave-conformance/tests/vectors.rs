@@ -28,6 +28,11 @@ fn tree_math() {
 }
 
 #[test]
+fn crypto_basics() {
+    run("crypto-basics.json");
+}
+
+#[test]
 fn deserialization() {
     run("deserialization.json");
 }

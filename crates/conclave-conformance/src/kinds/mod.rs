@@ -7,15 +7,16 @@ use serde_json::Value;
 
 use crate::{hexjson, Kind, Outcome};
 
+mod crypto_basics;
 mod deserialization;
 mod messages;
 mod tree_math;
 
 /// Runs one case of a file of kind `kind`.
 pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outcome {
-    let _ = provider;
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
+        Kind::CryptoBasics => crypto_basics::run(case, provider),
         Kind::Deserialization => deserialization::run(case),
         Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(
