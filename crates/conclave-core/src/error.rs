@@ -322,6 +322,64 @@ pub enum ProtocolError {
         /// The nonce's length.
         len: usize,
     },
+
+    // --- KeyPackages and credentials (key_package.rs, credential.rs, issue 5) ---
+    /// §10.1: "Verify that the cipher suite and protocol version of the
+    /// KeyPackage match those in the GroupContext" (the version half).
+    #[error(
+        "KeyPackage version {got:#06x} differs from the group's {expected:#06x} (RFC 9420 §10.1)"
+    )]
+    KeyPackageVersionMismatch {
+        /// The group's protocol version.
+        expected: u16,
+        /// The KeyPackage's protocol version.
+        got: u16,
+    },
+    /// §10.1: the KeyPackage's cipher suite differs from the GroupContext's.
+    #[error(
+        "KeyPackage cipher suite {got:#06x} differs from the group's {expected:#06x} (RFC 9420 §10.1)"
+    )]
+    KeyPackageCipherSuiteMismatch {
+        /// The group's cipher suite.
+        expected: u16,
+        /// The KeyPackage's cipher suite.
+        got: u16,
+    },
+    /// §10: "If a client receives a KeyPackage carried within an MLSMessage
+    /// object, then it MUST verify that the `version` field of the KeyPackage
+    /// has the same value as the `version` field of the MLSMessage."
+    #[error("KeyPackage version differs from its MLSMessage's version (RFC 9420 §10)")]
+    KeyPackageMessageVersionMismatch,
+    /// §10: "A KeyPackage object with an invalid signature field MUST be
+    /// considered malformed" (§10.1: verified with the leaf's signature key).
+    #[error("the KeyPackage signature does not verify (RFC 9420 §10.1)")]
+    InvalidKeyPackageSignature,
+    /// §7.3, §10.1: the signature of the KeyPackage's LeafNode does not verify.
+    #[error("the signature of the KeyPackage's leaf node does not verify (RFC 9420 §7.3)")]
+    InvalidKeyPackageLeafSignature,
+    /// §10.1: "Verify that the value of `leaf_node.encryption_key` is
+    /// different from the value of the `init_key` field."
+    #[error("the KeyPackage's init_key equals its leaf encryption_key (RFC 9420 §10.1)")]
+    InitKeyEqualsEncryptionKey,
+    /// §10: "Extensions included in the `extensions` or
+    /// `leaf_node.extensions` fields MUST be included in the
+    /// `leaf_node.capabilities` field" (the `extensions` half; the leaf half
+    /// is [`ProtocolError::LeafExtensionNotInCapabilities`]).
+    #[error("KeyPackage extension type {0:#06x} is not in its leaf's capabilities (RFC 9420 §10)")]
+    KeyPackageExtensionNotInCapabilities(u16),
+    /// §5.3.1: the Authentication Service (the application's
+    /// `IdentityValidator`) rejected a credential. The reason never holds
+    /// secret material.
+    #[error("credential rejected: {0} (RFC 9420 §5.3.1)")]
+    CredentialRejected(String),
+    /// §5.3.1: "the AS MUST also verify that the set of presented
+    /// identifiers in the new credential is valid as a successor to the set
+    /// of presented identifiers in the old credential".
+    #[error("the new credential is not a valid successor of the old one: {0} (RFC 9420 §5.3.1)")]
+    InvalidSuccessorCredential(String),
+    /// §5.3.1, §12.1.8.1: the AS rejected the credential of an external sender.
+    #[error("external sender credential rejected: {0} (RFC 9420 §5.3.1)")]
+    ExternalSenderRejected(String),
 }
 
 /// Shorthand for results of this crate.
