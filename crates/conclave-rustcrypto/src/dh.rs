@@ -210,3 +210,132 @@ pub(crate) fn dh(kem: KemId, sk: &[u8], pk: &[u8]) -> Result<DhOutput, CryptoErr
         KemId::DhKemP521 => p521::dh(sk, pk),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn x25519_rfc7748_shared_secret() {
+        // RFC 7748 §6.1.
+        let alice = h("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        let bob_pk = h("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+        let out = dh(KemId::DhKemX25519, &alice, &bob_pk).unwrap();
+        assert_eq!(
+            &out[..],
+            &h("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")[..]
+        );
+    }
+
+    #[test]
+    fn x448_rfc7748_shared_secret() {
+        // RFC 7748 §6.2.
+        let alice = h(
+            "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf5\
+                       74a9419744897391006382a6f127ab1d9ac2d8c0a598726b",
+        );
+        let bob_pk = h(
+            "3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972\
+                        fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609",
+        );
+        let out = dh(KemId::DhKemX448, &alice, &bob_pk).unwrap();
+        assert_eq!(
+            &out[..],
+            &h(
+                "07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56\
+                fd2464c335543936521c24403085d59a449a5037514a879d"
+            )[..]
+        );
+    }
+
+    #[test]
+    fn small_order_x25519_and_x448_keys_are_rejected() {
+        // u = 0 and u = 1 are small-order points on both curves.
+        for u in [0u8, 1] {
+            let mut pk = vec![0u8; 32];
+            pk[0] = u;
+            assert_eq!(
+                dh(KemId::DhKemX25519, &[7; 32], &pk).unwrap_err(),
+                CryptoError::InvalidPublicKey
+            );
+            let mut pk = vec![0u8; 56];
+            pk[0] = u;
+            assert_eq!(
+                dh(KemId::DhKemX448, &[7; 56], &pk).unwrap_err(),
+                CryptoError::InvalidPublicKey
+            );
+        }
+    }
+
+    #[test]
+    fn nist_keys_must_be_valid_uncompressed_points() {
+        let pk = public_key(KemId::DhKemP256, &[1; 32]).unwrap();
+        assert_eq!(pk.len(), 65);
+        assert_eq!(pk[0], 0x04);
+        assert!(dh(KemId::DhKemP256, &[2; 32], &pk).is_ok());
+        // The compressed form of the same point is not the wire format.
+        let mut compressed = vec![0x02 | (pk[64] & 1)];
+        compressed.extend_from_slice(&pk[1..33]);
+        assert_eq!(
+            dh(KemId::DhKemP256, &[2; 32], &compressed).unwrap_err(),
+            CryptoError::InvalidPublicKey
+        );
+        // Off the curve.
+        let mut off = pk.clone();
+        off[64] ^= 1;
+        assert_eq!(
+            dh(KemId::DhKemP256, &[2; 32], &off).unwrap_err(),
+            CryptoError::InvalidPublicKey
+        );
+        // The point at infinity's SEC 1 encoding.
+        assert_eq!(
+            dh(KemId::DhKemP256, &[2; 32], &[0x00]).unwrap_err(),
+            CryptoError::InvalidPublicKey
+        );
+    }
+
+    #[test]
+    fn nist_private_keys_must_be_in_range() {
+        for kem in [KemId::DhKemP256, KemId::DhKemP384, KemId::DhKemP521] {
+            let nsk = match kem {
+                KemId::DhKemP256 => 32,
+                KemId::DhKemP384 => 48,
+                _ => 66,
+            };
+            // Zero, and a value above the group order.
+            assert_eq!(
+                public_key(kem, &vec![0; nsk]).unwrap_err(),
+                CryptoError::InvalidPrivateKey
+            );
+            assert_eq!(
+                public_key(kem, &vec![0xff; nsk]).unwrap_err(),
+                CryptoError::InvalidPrivateKey
+            );
+            // Too long, even with a leading zero; empty.
+            let mut long = vec![0u8; nsk + 1];
+            long[nsk] = 1;
+            assert_eq!(
+                public_key(kem, &long).unwrap_err(),
+                CryptoError::InvalidPrivateKey
+            );
+            assert_eq!(
+                public_key(kem, &[]).unwrap_err(),
+                CryptoError::InvalidPrivateKey
+            );
+            // A short key is the big-endian integer it spells.
+            let mut padded = vec![0u8; nsk];
+            padded[nsk - 1] = 5;
+            assert_eq!(
+                public_key(kem, &[5]).unwrap(),
+                public_key(kem, &padded).unwrap()
+            );
+        }
+    }
+}

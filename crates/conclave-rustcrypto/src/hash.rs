@@ -45,8 +45,10 @@ pub(crate) fn mac(id: HashId, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Crypto
 /// salt of hash length, as RFC 5869 specifies (HMAC pads keys with zeros).
 pub(crate) fn extract(id: HashId, salt: &[u8], ikm: &[u8]) -> Secret {
     with_hash!(id, H => {
-        let (prk, _) = hkdf::Hkdf::<H>::extract(Some(salt), ikm);
-        Secret::from_slice(&prk)
+        let (mut prk, _) = hkdf::Hkdf::<H>::extract(Some(salt), ikm);
+        let out = Secret::from_slice(&prk);
+        zeroize::Zeroize::zeroize(&mut prk);
+        out
     })
 }
 

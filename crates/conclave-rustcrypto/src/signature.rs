@@ -49,15 +49,46 @@ mod ed25519 {
             .map_err(|_| CryptoError::InvalidSignature)
     }
 
+    /// Whether a 32-byte Edwards point encoding (RFC 8032 §5.1.2) is the
+    /// canonical one: `y < p = 2^255 - 19`, and no sign bit on `x = 0`
+    /// (which happens for `y = 1` and `y = p - 1`).
+    pub(super) fn is_canonical_point(enc: &[u8; 32]) -> bool {
+        let sign = enc[31] & 0x80 != 0;
+        let mut y = *enc;
+        y[31] &= 0x7f;
+        let top_all_ones = y[31] == 0x7f && y[1..31].iter().all(|&b| b == 0xff);
+        if top_all_ones && y[0] >= 0xed {
+            return false; // y >= p
+        }
+        let is_one = y[0] == 1 && y[1..].iter().all(|&b| b == 0);
+        let is_minus_one = top_all_ones && y[0] == 0xec;
+        !(sign && (is_one || is_minus_one))
+    }
+
     /// Batch verification (`ed25519_dalek::verify_batch`): one
     /// multi-scalar multiplication for all signatures.
+    ///
+    /// Every batch of signatures that each pass [`verify`] passes. The
+    /// converse can fail only for crafted inputs: a key or `R` with a
+    /// small-order component can make the (deterministically) random linear
+    /// combination cancel where the single (cofactorless) check rejects, and
+    /// a signer can grind for that. Honest signatures never carry such
+    /// components, and RFC 8032 §5.1.7 itself allows both the cofactored and
+    /// the cofactorless equations; but callers that need every member to
+    /// agree on an adversarial signature should verify one by one.
     pub(super) fn verify_batch(checks: &[SignatureCheck<'_>]) -> Result<(), CryptoError> {
         let mut keys = Vec::with_capacity(checks.len());
         let mut sigs = Vec::with_capacity(checks.len());
         let mut msgs = Vec::with_capacity(checks.len());
         for c in checks {
             keys.push(verifying_key(c.public_key)?);
-            sigs.push(signature(c.signature)?);
+            let sig = signature(c.signature)?;
+            // The single check compares R's bytes with a canonical encoding,
+            // the batch only decompresses R: refuse what the single one would.
+            if !is_canonical_point(sig.r_bytes()) {
+                return Err(CryptoError::InvalidSignature);
+            }
+            sigs.push(sig);
             msgs.push(c.message);
         }
         ed25519_dalek::verify_batch(&msgs, &sigs, &keys).map_err(|_| CryptoError::InvalidSignature)
@@ -179,5 +210,40 @@ pub(crate) fn verify_batch(
         _ => checks
             .iter()
             .try_for_each(|c| verify(scheme, c.public_key, c.message, c.signature)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ed25519::is_canonical_point;
+
+    #[test]
+    fn canonical_edwards_encodings() {
+        let mut enc = [0u8; 32];
+        enc[0] = 9;
+        assert!(is_canonical_point(&enc));
+        // y = p - 1 = 2^255 - 20 is canonical, y = p is not, nor p + 18.
+        let mut p_minus_1 = [0xff; 32];
+        p_minus_1[0] = 0xec;
+        p_minus_1[31] = 0x7f;
+        assert!(is_canonical_point(&p_minus_1));
+        let mut p = p_minus_1;
+        p[0] = 0xed;
+        assert!(!is_canonical_point(&p));
+        let mut top = p_minus_1;
+        top[0] = 0xff;
+        assert!(!is_canonical_point(&top));
+        // x = 0 with the sign bit set: y = 1 and y = p - 1.
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        assert!(is_canonical_point(&one));
+        one[31] |= 0x80;
+        assert!(!is_canonical_point(&one));
+        let mut minus_one = p_minus_1;
+        minus_one[31] |= 0x80;
+        assert!(!is_canonical_point(&minus_one));
+        // Another point with the sign bit set is fine.
+        enc[31] |= 0x80;
+        assert!(is_canonical_point(&enc));
     }
 }

@@ -7,6 +7,15 @@ use crate::Error;
 
 use super::{Extension, LeafNode, ProtocolVersion};
 
+/// A reference to a KeyPackage: `RefHash("MLS 1.0 KeyPackage Reference",
+/// KeyPackage)` (RFC 9420 §5.2).
+///
+/// ```text
+/// opaque HashReference<V>;
+/// HashReference KeyPackageRef;
+/// ```
+pub type KeyPackageRef = VLBytes;
+
 /// A KeyPackage (RFC 9420 §10).
 ///
 /// ```text

@@ -59,3 +59,6 @@ pub use proposal::*;
 pub use tree_node::*;
 pub use types::*;
 pub use welcome::*;
+
+#[cfg(test)]
+mod tests;

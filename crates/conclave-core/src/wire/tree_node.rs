@@ -59,6 +59,32 @@ pub enum Node {
     Parent(ParentNode),
 }
 
+impl Node {
+    /// The leaf node, if this is a leaf.
+    pub fn as_leaf(&self) -> Option<&LeafNode> {
+        match self {
+            Self::Leaf(leaf) => Some(leaf),
+            Self::Parent(_) => None,
+        }
+    }
+
+    /// The parent node, if this is a parent.
+    pub fn as_parent(&self) -> Option<&ParentNode> {
+        match self {
+            Self::Parent(parent) => Some(parent),
+            Self::Leaf(_) => None,
+        }
+    }
+
+    /// The node's HPKE public key.
+    pub fn encryption_key(&self) -> &VLBytes {
+        match self {
+            Self::Leaf(leaf) => &leaf.encryption_key,
+            Self::Parent(parent) => &parent.encryption_key,
+        }
+    }
+}
+
 /// The public state of a whole ratchet tree, as the `ratchet_tree`
 /// extension carries it (RFC 9420 §12.4.3.3): the nodes in array order, `None`
 /// for a blank node.
@@ -84,6 +110,17 @@ pub struct HpkeCiphertext {
     pub kem_output: VLBytes,
     /// The AEAD ciphertext.
     pub ciphertext: VLBytes,
+}
+
+impl From<(Vec<u8>, Vec<u8>)> for HpkeCiphertext {
+    /// From the `(kem_output, ciphertext)` pair that `encrypt_with_label`
+    /// returns.
+    fn from((kem_output, ciphertext): (Vec<u8>, Vec<u8>)) -> Self {
+        Self {
+            kem_output: VLBytes::new(kem_output),
+            ciphertext: VLBytes::new(ciphertext),
+        }
+    }
 }
 
 /// One node of an UpdatePath (RFC 9420 §7.6): a new public key and the path

@@ -9,7 +9,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::codec::{TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize, VLBytes};
 use crate::crypto::CipherSuite;
 
-use super::{HpkeCiphertext, PreSharedKeyId};
+use super::{HpkeCiphertext, KeyPackageRef, PreSharedKeyId};
 
 /// A path secret for a new member (RFC 9420 §12.4.3.1).
 ///
@@ -100,7 +100,7 @@ impl core::fmt::Debug for GroupSecrets {
 )]
 pub struct EncryptedGroupSecrets {
     /// The KeyPackageRef of the new member's KeyPackage.
-    pub new_member: VLBytes,
+    pub new_member: KeyPackageRef,
     /// The GroupSecrets, encrypted to the KeyPackage's `init_key`.
     pub encrypted_group_secrets: HpkeCiphertext,
 }
