@@ -877,3 +877,39 @@ fn adds_fill_the_leftmost_blank_leaf_of_the_diff() {
     assert_eq!(tree.first_blank_leaf(), Some(LeafIndex(9)));
     assert_cache_exact(cs.as_ref(), &tree);
 }
+
+#[test]
+fn many_recipients_are_encrypted_to_in_parallel_and_all_decrypt() {
+    let cs = suite();
+    // Two members, then 14 added without a path: the root's copath child
+    // is blank and its resolution lists many leaves, so the path of 0 has
+    // more than 8 recipients (the threshold for a second thread).
+    let (mut tree, members) = group(&cs, 2, &[]);
+    let mut members: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    let names: Vec<String> = (0..14).map(|i| format!("x{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    add_only(&cs, &mut tree, &mut members, &names);
+    let update = commit(&cs, &mut tree, &mut members, LeafIndex(0), vec![]);
+    let recipients: usize = update
+        .nodes
+        .iter()
+        .map(|n| n.encrypted_path_secret.len())
+        .sum();
+    assert_eq!(recipients, 15);
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+}
+
+#[test]
+fn pruning_forgets_keys_of_blanked_nodes() {
+    let cs = suite();
+    let (mut tree, members) = group(&cs, 4, &[1]);
+    let mut keys = members[0].keys.clone();
+    assert!(keys.get(NodeIndex(1)).is_some());
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(1)).unwrap();
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    keys.prune(&tree);
+    assert!(keys.get(NodeIndex(1)).is_none());
+    assert!(keys.get(NodeIndex(3)).is_none());
+    assert!(keys.get(NodeIndex(0)).is_some());
+}
