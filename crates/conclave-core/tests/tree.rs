@@ -913,3 +913,26 @@ fn pruning_forgets_keys_of_blanked_nodes() {
     assert!(keys.get(NodeIndex(3)).is_none());
     assert!(keys.get(NodeIndex(0)).is_some());
 }
+
+#[test]
+fn update_path_leaf_must_have_source_commit() {
+    let cs = suite();
+    let (tree, members, mut update, _, sender) = processed_group(&cs);
+    update.leaf_node.leaf_node_source = LeafNodeSource::Update;
+    sign(&mut update.leaf_node, &members[0].signer, sender);
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(&mut diff, cs.as_ref(), sender, &update)),
+        ProtocolError::UnexpectedLeafNodeSource
+    );
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(
+            &mut diff,
+            cs.as_ref(),
+            LeafIndex(9),
+            &update
+        )),
+        ProtocolError::UpdatePathSenderNotMember
+    );
+}
