@@ -936,3 +936,29 @@ fn update_path_leaf_must_have_source_commit() {
         ProtocolError::UpdatePathSenderNotMember
     );
 }
+
+#[test]
+fn changes_staged_on_a_clone_that_moved_on_are_refused() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 3, &[]);
+    let mut clone = tree.clone();
+    assert_eq!(clone, tree);
+    let staged_on_original = {
+        let mut d = tree.diff();
+        d.remove_leaf(LeafIndex(2)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    let moved = {
+        let mut d = clone.diff();
+        d.remove_leaf(LeafIndex(1)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    clone.merge(moved).unwrap();
+    assert!(matches!(
+        clone.merge(staged_on_original),
+        Err(Error::Misuse(_))
+    ));
+    // Same content, different histories: equal.
+    let rebuilt = reimport(cs.as_ref(), clone.to_nodes());
+    assert_eq!(rebuilt, clone);
+}

@@ -14,6 +14,7 @@
 //! `optional<Node>` vector without trailing blank nodes.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
@@ -23,8 +24,15 @@ use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
 use crate::{Error, ProtocolError};
 
-/// A ratchet tree with its subtree hashes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fresh tree version number.
+fn next_version() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A ratchet tree with its subtree hashes. Two trees are equal when their
+/// nodes and hashes are (whatever their version).
+#[derive(Debug, Clone)]
 pub struct RatchetTree {
     /// The width in leaves (a power of two); `leaves.len()`.
     pub(super) size: TreeSize,
@@ -36,7 +44,9 @@ pub struct RatchetTree {
     pub(super) hash_len: usize,
     /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
     pub(super) hashes: Vec<u8>,
-    /// Changes at every merge, so that changes staged on another version are refused.
+    /// A process-wide unique number, renewed at every merge, so that changes
+    /// staged on another version of the tree (or on a clone that has since
+    /// changed) are refused.
     pub(super) version: u64,
 }
 
@@ -101,7 +111,7 @@ impl RatchetTree {
             parents,
             hash_len,
             hashes: vec![0; width.node_width() as usize * hash_len],
-            version: 0,
+            version: next_version(),
         };
         tree.hash_all(cs, width.root())?;
         Ok(tree)
@@ -297,10 +307,18 @@ impl RatchetTree {
                 self.set_hash(NodeIndex(x), &h)?;
             }
         }
-        self.version = self.version.wrapping_add(1);
+        self.version = next_version();
         Ok(())
     }
 }
+
+impl PartialEq for RatchetTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.leaves == other.leaves && self.parents == other.parents && self.hashes == other.hashes
+    }
+}
+
+impl Eq for RatchetTree {}
 
 impl TreeView for RatchetTree {
     fn width(&self) -> TreeSize {
