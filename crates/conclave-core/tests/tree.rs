@@ -237,6 +237,11 @@ fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
         .map(LeafIndex)
         .find(|&l| tree.leaf(l).is_none());
     assert_eq!(tree.first_blank_leaf(), first_blank);
+    let last_member = (0..tree.leaf_count())
+        .rev()
+        .map(LeafIndex)
+        .find(|&l| tree.leaf(l).is_some());
+    assert_eq!(tree.diff().last_member(), last_member);
     assert_eq!(tree.member_count(), tree.members().count());
     for x in 0..tree.width().node_width() {
         assert_eq!(
@@ -961,4 +966,28 @@ fn changes_staged_on_a_clone_that_moved_on_are_refused() {
     // Same content, different histories: equal.
     let rebuilt = reimport(cs.as_ref(), clone.to_nodes());
     assert_eq!(rebuilt, clone);
+}
+
+#[test]
+fn removes_truncate_only_when_the_right_half_is_blank() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 7, &[]);
+    let mut diff = tree.diff();
+    // Blank 6, then 4: leaf 5 keeps the width at 8.
+    diff.remove_leaf(LeafIndex(6)).unwrap();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    assert_eq!(diff.width().leaves(), 8);
+    assert_eq!(diff.last_member(), Some(LeafIndex(5)));
+    // Removing 5 empties the right half: 8 -> 4, and 3 is the last member.
+    diff.remove_leaf(LeafIndex(5)).unwrap();
+    assert_eq!(diff.width().leaves(), 4);
+    assert_eq!(diff.last_member(), Some(LeafIndex(3)));
+    // Remove 1, 2, 3: 4 -> 1 (only leaf 0 is left).
+    for i in [2, 1, 3] {
+        diff.remove_leaf(LeafIndex(i)).unwrap();
+    }
+    assert_eq!(diff.width().leaves(), 1);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.member_count(), 1);
+    assert_cache_exact(cs.as_ref(), &tree);
 }

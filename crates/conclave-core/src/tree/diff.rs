@@ -169,10 +169,9 @@ impl<'a> TreeDiff<'a> {
     /// Halves the width while the right subtree holds no non-blank leaf
     /// (§7.7, §12.1.3), never below one leaf.
     pub fn truncate(&mut self) {
-        let last = (0..self.size.leaves())
-            .rev()
-            .find(|&i| self.leaf(LeafIndex(i)).is_some());
-        let leaves = last.map_or(1, |l| (l + 1).next_power_of_two());
+        let leaves = self
+            .last_member()
+            .map_or(1, |l| (l.0 + 1).next_power_of_two());
         if leaves >= self.size.leaves() {
             return;
         }
@@ -213,6 +212,36 @@ impl<'a> TreeDiff<'a> {
             .flatten()
             .min()
             .map(LeafIndex)
+    }
+
+    /// The rightmost non-blank leaf of the diff. Walks the base's trailing
+    /// blank leaves in its blank-leaf index (not the leaves themselves) and
+    /// the leaves changed here.
+    pub fn last_member(&self) -> Option<LeafIndex> {
+        let limit = self.size.leaves();
+        let keep = self.keep.leaves().min(limit);
+        let from_overlay = self
+            .leaves
+            .iter()
+            .rev()
+            .find(|(i, l)| l.is_some() && **i < limit)
+            .map(|(i, _)| *i);
+        let mut blanks = self.base.blank_leaves.range(..keep).rev().peekable();
+        let mut from_base = None;
+        let mut bound = keep;
+        while let Some(c) = bound.checked_sub(1) {
+            bound = c;
+            if blanks.peek() == Some(&&c) {
+                blanks.next();
+                continue;
+            }
+            if matches!(self.leaves.get(&c), Some(None)) {
+                continue;
+            }
+            from_base = Some(c);
+            break;
+        }
+        from_overlay.max(from_base).map(LeafIndex)
     }
 
     /// Adds `leaf` at the leftmost blank leaf, extending the tree if there is
