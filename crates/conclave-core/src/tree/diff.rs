@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::hash::{cached, leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
 use super::ratchet_tree::{RatchetTree, TreeChanges};
-use super::view::TreeView;
+use super::view::{subtree_nodes, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, ParentNode};
@@ -77,6 +77,38 @@ impl TreeView for TreeDiff<'_> {
             None if self.keep.contains(x) => self.base.parent(x),
             None => None,
         }
+    }
+
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        let (lo, hi) = subtree_nodes(x);
+        let last = u64::from(self.size.node_width()).saturating_sub(1);
+        let (Ok(lo), Ok(hi)) = (u32::try_from(lo), u32::try_from(hi.min(last))) else {
+            return false;
+        };
+        if lo > hi {
+            return false;
+        }
+        // Written here, non-blank.
+        if self
+            .leaves
+            .range(lo.div_ceil(2)..=hi / 2)
+            .any(|(_, l)| l.is_some())
+            || self.parents.range(lo..=hi).any(|(_, p)| p.is_some())
+        {
+            return true;
+        }
+        // Non-blank in the base (below `keep`) and not overwritten here.
+        let keep_last = self.keep.node_width().saturating_sub(1);
+        if lo > keep_last {
+            return false;
+        }
+        self.base.non_blank.range(lo..=hi.min(keep_last)).any(|&n| {
+            if n % 2 == 0 {
+                !self.leaves.contains_key(&(n / 2))
+            } else {
+                !self.parents.contains_key(&n)
+            }
+        })
     }
 
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {

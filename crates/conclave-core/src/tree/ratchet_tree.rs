@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
-use super::view::{subtree_contains, TreeView};
+use super::view::{subtree_contains, subtree_nodes, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
@@ -40,6 +40,9 @@ pub struct RatchetTree {
     /// The indices of the blank leaves, so that an Add finds the leftmost
     /// one in O(log N) (§12.1.1).
     pub(super) blank_leaves: BTreeSet<u32>,
+    /// The indices of the non-blank nodes, so that whether a subtree (a
+    /// contiguous index range) is all blank is answered in O(log N).
+    pub(super) non_blank: BTreeSet<u32>,
     pub(super) parents: Vec<Option<ParentNode>>,
     pub(super) hash_len: usize,
     /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
@@ -104,10 +107,24 @@ impl RatchetTree {
             .filter(|(_, l)| l.is_none())
             .map(|(i, _)| i as u32)
             .collect();
+        let non_blank = leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.is_some())
+            .map(|(i, _)| 2 * i as u32)
+            .chain(
+                parents
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.is_some())
+                    .map(|(j, _)| 2 * j as u32 + 1),
+            )
+            .collect();
         let mut tree = Self {
             size: width,
             leaves,
             blank_leaves,
+            non_blank,
             parents,
             hash_len,
             hashes: vec![0; width.node_width() as usize * hash_len],
@@ -280,6 +297,9 @@ impl RatchetTree {
         self.leaves.truncate(keep);
         let _ = self.blank_leaves.split_off(&(keep as u32));
         self.blank_leaves.extend(keep as u32..width as u32);
+        let _ = self
+            .non_blank
+            .split_off(&(2 * keep as u32).saturating_sub(1));
         self.parents.truncate(keep.saturating_sub(1));
         self.hashes
             .truncate((2 * keep).saturating_sub(1) * self.hash_len);
@@ -291,14 +311,21 @@ impl RatchetTree {
             if let Some(slot) = self.leaves.get_mut(i as usize) {
                 if leaf.is_some() {
                     self.blank_leaves.remove(&i);
+                    self.non_blank.insert(2 * i);
                 } else {
                     self.blank_leaves.insert(i);
+                    self.non_blank.remove(&(2 * i));
                 }
                 *slot = leaf;
             }
         }
         for (j, parent) in changes.parents {
             if let Some(slot) = self.parents.get_mut(j as usize) {
+                if parent.is_some() {
+                    self.non_blank.insert(2 * j + 1);
+                } else {
+                    self.non_blank.remove(&(2 * j + 1));
+                }
                 *slot = parent;
             }
         }
@@ -338,5 +365,14 @@ impl TreeView for RatchetTree {
 
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {
         self.node_hash(x)
+    }
+
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        let (lo, hi) = subtree_nodes(x);
+        let last = u64::from(self.size.node_width()).saturating_sub(1);
+        match (u32::try_from(lo), u32::try_from(hi.min(last))) {
+            (Ok(lo), Ok(hi)) if lo <= hi => self.non_blank.range(lo..=hi).next().is_some(),
+            _ => false,
+        }
     }
 }
