@@ -3,7 +3,12 @@
 //!
 //! Leaves and parents live in two vectors (`leaf i` is node `2i`, the parent
 //! at odd node `2j+1` is `parents[j]`), so a leaf can never sit at a parent's
-//! position. Subtree hashes live in one flat buffer, `Nh` bytes per node.
+//! position. Subtree hashes live in one flat buffer, `Nh` bytes per node. Two
+//! ordered indices are kept beside the nodes: the blank leaves (an Add takes
+//! the leftmost, §12.1.1; a Remove truncates past the last member, §12.1.3)
+//! and the non-blank nodes (a subtree is a contiguous index range, so "is this
+//! subtree all blank", which filtered direct paths and resolutions ask for
+//! every copath node, is one range query).
 //!
 //! The tree changes only by merging [`TreeChanges`], produced by a
 //! copy-on-write [`TreeDiff`](super::TreeDiff) over it: merging writes the
