@@ -41,3 +41,18 @@ fn deserialization() {
 fn messages() {
     run("messages.json");
 }
+
+#[test]
+fn tree_operations() {
+    run("tree-operations.json");
+}
+
+#[test]
+fn tree_validation() {
+    run("tree-validation.json");
+}
+
+#[test]
+fn treekem() {
+    run("treekem.json");
+}

@@ -180,6 +180,15 @@ pub enum ProtocolError {
         /// The node index.
         node: u32,
     },
+    /// §12.4.3.1: a path secret was given for a node that is not on the
+    /// committer's filtered direct path.
+    #[error(
+        "path secret for node {node}, which is not on the committer's path (RFC 9420 §12.4.3.1)"
+    )]
+    PathSecretNodeNotOnPath {
+        /// The node index.
+        node: u32,
+    },
     /// §7.6: the UpdatePath's sender is not a member.
     #[error("the UpdatePath sender is not a member (RFC 9420 §7.6)")]
     UpdatePathSenderNotMember,

@@ -11,12 +11,18 @@ mod crypto_basics;
 mod deserialization;
 mod messages;
 mod tree_math;
+pub mod tree_operations;
+mod tree_validation;
+mod treekem;
 
 /// Runs one case of a file of kind `kind`.
 pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outcome {
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
         Kind::CryptoBasics => crypto_basics::run(case, provider),
+        Kind::TreeOperations => tree_operations::run(case, provider),
+        Kind::TreeValidation => tree_validation::run(case, provider),
+        Kind::TreeKem => treekem::run(case, provider),
         Kind::Deserialization => deserialization::run(case),
         Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(

@@ -97,11 +97,24 @@ impl<'a> TreeDiff<'a> {
         self.base
     }
 
-    /// Marks `x` and its ancestors as stale.
+    /// Whether the hash of `x` is known to need recomputing.
+    fn is_stale(&self, x: NodeIndex) -> bool {
+        match self.hashes.get(&x.0) {
+            Some(h) => h.is_none(),
+            None => !self.keep.contains(x),
+        }
+    }
+
+    /// Marks `x` and its ancestors as stale. A stale node's ancestors are
+    /// always stale (hashes are only recomputed downwards), so the walk stops
+    /// at the first ancestor already marked.
     fn invalidate(&mut self, x: NodeIndex) {
         self.hashes.insert(x.0, None);
         let mut cur = x;
         while let Some(p) = self.size.parent(cur) {
+            if self.is_stale(p) {
+                break;
+            }
             self.hashes.insert(p.0, None);
             cur = p;
         }

@@ -368,26 +368,47 @@ pub fn decrypt_path(
             "our leaf is not below the sender's path".into(),
         ));
     };
-    let mut private_keys = keys.clone();
-    private_keys.forget_path(diff.width(), sender);
-    let mut path_secret = first.clone();
-    for (j, ((p, _), node)) in fdp.iter().zip(&path.nodes).enumerate().skip(start) {
-        let _ = j;
-        let (private, public) = node_key_pair(cs, &path_secret)?;
-        if public != node.encryption_key.as_slice() {
-            return Err(ProtocolError::UpdatePathKeyMismatch { node: p.0 }.into());
-        }
-        private_keys.insert(*p, private);
-        path_secret = next_path_secret(cs, &path_secret)?;
-    }
     let node = fdp
         .get(start)
         .map(|(p, _)| *p)
         .ok_or(Error::Internal("decrypted node outside the path"))?;
+    let mut private_keys = keys.clone();
+    private_keys.forget_path(diff.width(), sender);
+    let commit_secret = derive_path_keys(diff, cs, sender, node, &first, &mut private_keys)?;
     Ok(ReceivedPath {
         node,
         path_secret: first,
-        commit_secret: path_secret,
+        commit_secret,
         private_keys,
     })
+}
+
+/// From the path secret of `node` on the filtered direct path of `sender`
+/// (decrypted from an UpdatePath, or received in a Welcome's GroupSecrets),
+/// derives the key pairs of `node` and every node above it on that path,
+/// checks each public key against the tree (§7.5 step 6; §12.4.3.1), stores
+/// the private keys in `keys` and returns the commit secret.
+pub fn derive_path_keys<V: TreeView + ?Sized>(
+    view: &V,
+    cs: &dyn CipherSuiteProvider,
+    sender: LeafIndex,
+    node: NodeIndex,
+    path_secret: &Secret,
+    keys: &mut TreePrivateKeys,
+) -> Result<Secret> {
+    let fdp = view.filtered_direct_path(sender);
+    let Some(start) = fdp.iter().position(|(p, _)| *p == node) else {
+        return Err(ProtocolError::PathSecretNodeNotOnPath { node: node.0 }.into());
+    };
+    let mut secret = path_secret.clone();
+    for (p, _) in fdp.iter().skip(start) {
+        let (private, public) = node_key_pair(cs, &secret)?;
+        let in_tree = view.node(*p).map(|n| n.encryption_key());
+        if in_tree != Some(public.as_slice()) {
+            return Err(ProtocolError::UpdatePathKeyMismatch { node: p.0 }.into());
+        }
+        keys.insert(*p, private);
+        secret = next_path_secret(cs, &secret)?;
+    }
+    Ok(secret)
 }
