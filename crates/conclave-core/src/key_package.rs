@@ -25,7 +25,8 @@
 use crate::codec::{self, VLBytes};
 use crate::credential::{IdentityValidator, SUPPORTED_CREDENTIAL_TYPES};
 use crate::crypto::{
-    ref_hash, sign_with_label, verify_with_label, CipherSuite, CipherSuiteProvider, Secret, Signer,
+    ref_hash, sign_with_label, verify_with_label, CipherSuite, CipherSuiteProvider, KemId, Secret,
+    Signer,
 };
 use crate::error::Result;
 use crate::time::Clock;
@@ -351,6 +352,22 @@ fn add_grease(
     Ok(())
 }
 
+/// `Npk`, the length of a serialized public key of the suite's KEM
+/// (RFC 9180 §7.1): an uncompressed SEC1 point or a raw Montgomery u-coordinate.
+fn kem_public_key_len(suite: CipherSuite) -> Result<usize> {
+    let kem = suite
+        .algorithms()
+        .ok_or_else(|| Error::Unsupported(format!("ciphersuite {:#06x}", suite.0)))?
+        .kem;
+    Ok(match kem {
+        KemId::DhKemP256 => 65,
+        KemId::DhKemP384 => 97,
+        KemId::DhKemP521 => 133,
+        KemId::DhKemX25519 => 32,
+        KemId::DhKemX448 => 56,
+    })
+}
+
 /// `KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)`
 /// (§5.2), over the KeyPackage's encoding.
 pub fn key_package_ref(cs: &dyn CipherSuiteProvider, key_package: &KeyPackage) -> Result<Vec<u8>> {
@@ -387,7 +404,9 @@ pub fn key_package_from_message(message: &MlsMessage) -> Result<&KeyPackage> {
 ///    credential type, every required capability and every non-default
 ///    extension type of `leaf_node.extensions` and of `extensions` (§10);
 ///    neither list repeats an extension type (§13.4);
-/// 4. `init_key` differs from `leaf_node.encryption_key`;
+/// 4. `init_key` and `leaf_node.encryption_key` are public keys of the
+///    suite's KEM (by their length; a bad point fails when encrypted to) and
+///    differ from each other;
 /// 5. the LeafNode signature and the KeyPackage signature verify under
 ///    `leaf_node.signature_key`;
 /// 6. `identity` accepts the credential bound to that key (§5.3.1).
@@ -433,6 +452,13 @@ pub fn validate_key_package(
         .find(|e| !listed(&leaf.capabilities, e.extension_type))
     {
         return Err(ProtocolError::KeyPackageExtensionNotInCapabilities(e.extension_type.0).into());
+    }
+    let npk = kem_public_key_len(group.cipher_suite)?;
+    if key_package.init_key.as_slice().len() != npk {
+        return Err(ProtocolError::KeyPackageInitKeyInvalid.into());
+    }
+    if leaf.encryption_key.as_slice().len() != npk {
+        return Err(ProtocolError::KeyPackageEncryptionKeyInvalid.into());
     }
     if key_package.init_key.as_slice() == leaf.encryption_key.as_slice() {
         return Err(ProtocolError::InitKeyEqualsEncryptionKey.into());

@@ -524,3 +524,29 @@ fn key_package_rejects_credential_refused_by_identity_validator() {
         ProtocolError::CredentialRejected(_)
     ));
 }
+
+#[test]
+fn key_package_rejects_init_key_of_wrong_length() {
+    let f = Fixture::new(CipherSuite::P256_AES128GCM_SHA256_P256);
+    let mut kp = f.key_package();
+    let mut key = kp.init_key.as_slice().to_vec();
+    key.pop();
+    kp.init_key = VLBytes::new(key);
+    f.resign_outer(&mut kp);
+    assert_eq!(
+        protocol(f.validate(&kp)),
+        ProtocolError::KeyPackageInitKeyInvalid
+    );
+}
+
+#[test]
+fn key_package_rejects_encryption_key_of_wrong_length() {
+    let f = Fixture::ed25519();
+    let mut kp = f.key_package();
+    kp.leaf_node.encryption_key = VLBytes::new(vec![7; 31]);
+    f.resign(&mut kp);
+    assert_eq!(
+        protocol(f.validate(&kp)),
+        ProtocolError::KeyPackageEncryptionKeyInvalid
+    );
+}
