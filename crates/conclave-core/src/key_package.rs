@@ -108,8 +108,28 @@ pub fn default_lifetime(now: u64) -> Lifetime {
 
 /// Builds a KeyPackage (§10). Every setting has a default; see the methods.
 ///
-/// ```ignore
-/// let bundle = KeyPackageBuilder::new().build(&*cs, &signer, Credential::basic("alice"), &clock)?;
+/// ```
+/// use conclave_core::credential::BasicIdentityValidator;
+/// use conclave_core::crypto::{CipherSuite, CryptoProvider, SignatureKeyPair};
+/// use conclave_core::key_package::{key_package_ref, validate_key_package, KeyPackageBuilder};
+/// use conclave_core::time::SystemClock;
+/// use conclave_core::tree::validate::GroupRequirements;
+/// use conclave_core::wire::{Credential, ProtocolVersion};
+///
+/// # fn main() -> Result<(), conclave_core::Error> {
+/// let suite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
+/// let cs = conclave_rustcrypto::RustCryptoProvider::new().cipher_suite(suite)?;
+/// let signer = SignatureKeyPair::generate(cs.clone())?;
+///
+/// // Alice publishes a KeyPackage and keeps the bundle's private keys.
+/// let bundle = KeyPackageBuilder::new().build(&*cs, &signer, Credential::basic("alice"), &SystemClock)?;
+///
+/// // A member of a group in the same suite checks it before adding Alice.
+/// let group = GroupRequirements { cipher_suite: suite, version: ProtocolVersion::MLS10, required: None };
+/// validate_key_package(&*cs, &bundle.key_package, &group, &SystemClock, &BasicIdentityValidator::new())?;
+/// assert_eq!(key_package_ref(&*cs, &bundle.key_package)?.len(), 32);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct KeyPackageBuilder {

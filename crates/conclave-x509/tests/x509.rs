@@ -248,6 +248,16 @@ fn x509_missing_intermediate_rejected() {
 }
 
 #[test]
+fn x509_chain_may_omit_intermediates_the_validator_knows() {
+    let pki = Pki::new(CipherSuite(1), "Root");
+    let (leaf, key) = pki.leaf("alice", 2030, false);
+    pki.validator()
+        .with_known_intermediates(&[&pki.intermediate_der])
+        .validate_credential(&chain(&[&leaf]), key.public(), CipherSuite(1))
+        .unwrap();
+}
+
+#[test]
 fn x509_leaf_key_differs_from_signature_key_rejected() {
     for suite in [CipherSuite(1), CipherSuite(2)] {
         let pki = Pki::new(suite, "Root");
