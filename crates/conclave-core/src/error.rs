@@ -248,6 +248,12 @@ pub enum ProtocolError {
     /// signatures it must verify).
     #[error("the KeyPackage's leaf encryption_key is not a public key of its suite's KEM (RFC 9420 §10)")]
     KeyPackageEncryptionKeyInvalid,
+    /// §13.4: "A client adding a new member to a group MUST verify that the
+    /// LeafNode for the new member is compatible with the group's extensions.
+    /// The `capabilities` field MUST indicate support for each extension in
+    /// the GroupContext."
+    #[error("leaf capabilities lack GroupContext extension type {0:#06x} (RFC 9420 §13.4)")]
+    LeafLacksGroupContextExtension(u16),
     /// §5.3.1: the Authentication Service (the application's
     /// `IdentityValidator`) rejected a credential. The reason never holds
     /// secret material.

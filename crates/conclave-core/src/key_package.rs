@@ -126,7 +126,7 @@ pub fn default_lifetime(now: u64) -> Lifetime {
 ///
 /// // A member of a group in the same suite checks it before adding Alice.
 /// let group = GroupRequirements { cipher_suite: suite, version: ProtocolVersion::MLS10, required: None };
-/// validate_key_package(&*cs, &bundle.key_package, &group, &SystemClock, &BasicIdentityValidator::new())?;
+/// validate_key_package(&*cs, &bundle.key_package, &group, &[], &SystemClock, &BasicIdentityValidator::new())?;
 /// assert_eq!(key_package_ref(&*cs, &bundle.key_package)?.len(), 32);
 /// # Ok(())
 /// # }
@@ -372,6 +372,22 @@ fn add_grease(
     Ok(())
 }
 
+/// Checks that a leaf's capabilities list every non-default extension type
+/// of the GroupContext's `extensions` (§13.4), as an Add requires (and a
+/// GroupContextExtensions proposal of every member, §12.1.7).
+pub fn check_leaf_supports_group_extensions(
+    leaf: &LeafNode,
+    group_context_extensions: &[Extension],
+) -> Result<()> {
+    match group_context_extensions
+        .iter()
+        .find(|e| !listed(&leaf.capabilities, e.extension_type))
+    {
+        Some(e) => Err(ProtocolError::LeafLacksGroupContextExtension(e.extension_type.0).into()),
+        None => Ok(()),
+    }
+}
+
 /// `Npk`, the length of a serialized public key of the suite's KEM
 /// (RFC 9180 §7.1): an uncompressed SEC1 point or a raw Montgomery u-coordinate.
 fn kem_public_key_len(suite: CipherSuite) -> Result<usize> {
@@ -429,7 +445,10 @@ pub fn key_package_from_message(message: &MlsMessage) -> Result<&KeyPackage> {
 ///    differ from each other;
 /// 5. the LeafNode signature and the KeyPackage signature verify under
 ///    `leaf_node.signature_key`;
-/// 6. `identity` accepts the credential bound to that key (§5.3.1).
+/// 6. the leaf's capabilities list every non-default extension type of
+///    `group_context_extensions`, the GroupContext's extensions (§13.4; pass
+///    `&[]` when no group is involved yet);
+/// 7. `identity` accepts the credential bound to that key (§5.3.1).
 ///
 /// Not checked here, because they need the group's tree: uniqueness of the
 /// signature and encryption keys among the members, and the support of every
@@ -438,6 +457,7 @@ pub fn validate_key_package(
     cs: &dyn CipherSuiteProvider,
     key_package: &KeyPackage,
     group: &GroupRequirements<'_>,
+    group_context_extensions: &[Extension],
     clock: &dyn Clock,
     identity: &dyn IdentityValidator,
 ) -> Result<()> {
@@ -466,6 +486,7 @@ pub fn validate_key_package(
     check_unique_types(&leaf.extensions)?;
     check_unique_types(&key_package.extensions)?;
     check_capabilities(leaf, group)?;
+    check_leaf_supports_group_extensions(leaf, group_context_extensions)?;
     if let Some(e) = key_package
         .extensions
         .iter()

@@ -359,7 +359,15 @@ fn x509_key_package_with_certificate_validates() {
         required: None,
     };
     let v = pki.validator();
-    validate_key_package(&*pki.cs, &bundle.key_package, &group, &FixedClock(NOW), &v).unwrap();
+    validate_key_package(
+        &*pki.cs,
+        &bundle.key_package,
+        &group,
+        &[],
+        &FixedClock(NOW),
+        &v,
+    )
+    .unwrap();
 
     // The same certificate with another signature key is refused.
     let other = Key::new(&pki.cs);
@@ -375,6 +383,7 @@ fn x509_key_package_with_certificate_validates() {
         &*pki.cs,
         &bundle.key_package,
         &group,
+        &[],
         &FixedClock(NOW),
         &v,
     ));
