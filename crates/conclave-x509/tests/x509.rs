@@ -388,3 +388,47 @@ fn x509_key_package_with_certificate_validates() {
         &v,
     ));
 }
+
+/// Fixtures made with the OpenSSL CLI (see tests/fixtures/README.md).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn x509_ed448_and_p521_chains_from_openssl_accepted() {
+    // 2028-01-01, inside the fixtures' validity.
+    let clock = Arc::new(FixedClock(1_830_297_600));
+    for (alg, suite) in [
+        ("ed448", CipherSuite::X448_AES256GCM_SHA512_ED448),
+        ("ed448", CipherSuite::X448_CHACHA20POLY1305_SHA512_ED448),
+        ("p521", CipherSuite::P521_AES256GCM_SHA512_P521),
+    ] {
+        let root = fixture(&format!("{alg}-root.der"));
+        let leaf = fixture(&format!("{alg}-leaf.der"));
+        let key = fixture(&format!("{alg}-leaf.pub"));
+        let v = X509IdentityValidator::new(&RustCryptoProvider::new(), &[&root], clock.clone())
+            .unwrap();
+        let cred = chain(&[&leaf]);
+        v.validate_credential(&cred, &key, suite)
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        // A flipped key byte is another key.
+        let mut other = key.clone();
+        if let Some(b) = other.last_mut() {
+            *b ^= 1;
+        }
+        rejected(v.validate_credential(&cred, &other, suite));
+        // The certificate of the other scheme's root is no anchor for it.
+        let other_root = fixture(if alg == "ed448" {
+            "p521-root.der"
+        } else {
+            "ed448-root.der"
+        });
+        let v =
+            X509IdentityValidator::new(&RustCryptoProvider::new(), &[&other_root], clock.clone())
+                .unwrap();
+        rejected(v.validate_credential(&cred, &key, suite));
+    }
+}
