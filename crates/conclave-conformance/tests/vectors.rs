@@ -56,3 +56,33 @@ fn tree_validation() {
 fn treekem() {
     run("treekem.json");
 }
+
+#[test]
+fn secret_tree() {
+    run("secret-tree.json");
+}
+
+#[test]
+fn key_schedule() {
+    run("key-schedule.json");
+}
+
+#[test]
+fn psk_secret() {
+    run("psk_secret.json");
+}
+
+#[test]
+fn transcript_hashes() {
+    run("transcript-hashes.json");
+}
+
+#[test]
+fn message_protection() {
+    run("message-protection.json");
+}
+
+#[test]
+fn welcome() {
+    run("welcome.json");
+}
