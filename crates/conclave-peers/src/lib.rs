@@ -21,6 +21,8 @@
 //!   stored for a later commit.
 //! - Basic credentials (RFC 9420 §5.3) whose identity is the one given to the factory;
 //!   leaf and KeyPackage lifetimes are the implementations' defaults (weeks to a year).
+//! - Past epochs: both keep 3 past epochs' message secrets (late application messages)
+//!   and resumption PSKs for earlier epochs (OpenMLS: the last 8).
 //! - Errors never panic: every failure is a [`PeerError`] carrying the implementation's
 //!   own message.
 
@@ -177,6 +179,9 @@ pub trait PeerMember {
     fn commit_pending(&mut self) -> Result<CommitOutput>;
     /// Commits a PreSharedKey proposal for a stored external PSK by value.
     fn commit_external_psk(&mut self, psk_id: &[u8]) -> Result<CommitOutput>;
+    /// Commits a PreSharedKey proposal for the resumption PSK (usage application) of an
+    /// earlier epoch of this group, by value.
+    fn commit_resumption_psk(&mut self, epoch: u64) -> Result<CommitOutput>;
 
     /// An Add proposal (RFC 9420 §12.1.1) for this KeyPackage, kept as pending.
     fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>>;
@@ -186,6 +191,9 @@ pub trait PeerMember {
     fn propose_remove(&mut self, leaf_index: u32) -> Result<Vec<u8>>;
     /// A PreSharedKey proposal (RFC 9420 §12.1.4) for a stored external PSK.
     fn propose_external_psk(&mut self, psk_id: &[u8]) -> Result<Vec<u8>>;
+    /// A PreSharedKey proposal for the resumption PSK (usage application, RFC 9420 §8.6) of
+    /// an earlier epoch of this group.
+    fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>>;
     /// Installs an external PSK (RFC 9420 §8.4), before or after joining.
     fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()>;
 
@@ -210,6 +218,10 @@ pub trait PeerMember {
     fn roster(&self) -> Vec<(u32, Vec<u8>)>;
     /// This member's own leaf index.
     fn own_leaf_index(&self) -> Result<u32>;
+    /// Persists the member's state the implementation's own way, into its in-memory
+    /// storage, and returns the bytes stored there (group state, retained epochs, and for
+    /// OpenMLS also its other stored keys). For size comparisons, not a wire format.
+    fn persisted_size(&mut self) -> Result<usize>;
 
     /// The leaf index of the member with this identity.
     fn leaf_of(&self, identity: &[u8]) -> Result<u32> {

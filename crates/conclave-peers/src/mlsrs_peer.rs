@@ -22,8 +22,8 @@ use mls_rs::mls_rules::{
 };
 use mls_rs::psk::{ExternalPskId, PreSharedKey};
 use mls_rs::{
-    CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, Group, MlsMessage,
-    MlsRules,
+    CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, Group,
+    GroupStateStorage, MlsMessage, MlsRules,
 };
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
@@ -363,6 +363,17 @@ impl PeerMember for MlsRsMember {
         self.output(out)
     }
 
+    fn commit_resumption_psk(&mut self, epoch: u64) -> Result<CommitOutput> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .add_resumption_psk(epoch)
+            .map_err(err)?
+            .build()
+            .map_err(err)?;
+        self.output(out)
+    }
+
     fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
         let kp = Self::decode(key_package)?;
         let message = self.group_mut()?.propose_add(kp, Vec::new()).map_err(err)?;
@@ -386,6 +397,14 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .propose_external_psk(ExternalPskId::new(psk_id.to_vec()), Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>> {
+        let message = self
+            .group_mut()?
+            .propose_resumption_psk(epoch, Vec::new())
             .map_err(err)?;
         Self::out(&message)
     }
@@ -478,5 +497,27 @@ impl PeerMember for MlsRsMember {
 
     fn own_leaf_index(&self) -> Result<u32> {
         Ok(self.group()?.current_member_index())
+    }
+
+    fn persisted_size(&mut self) -> Result<usize> {
+        let group = self.group_mut()?;
+        group.write_to_storage().map_err(err)?;
+        let group_id = group.group_id().to_vec();
+        let storage = self.client.group_state_storage();
+        let mut size = storage
+            .state(&group_id)
+            .map_err(err)?
+            .map_or(0, |state| state.len());
+        if let Some(max) = storage.max_epoch_id(&group_id).map_err(err)? {
+            let mut epoch = max;
+            while let Some(record) = storage.epoch(&group_id, epoch).map_err(err)? {
+                size += record.len();
+                match epoch.checked_sub(1) {
+                    Some(e) => epoch = e,
+                    None => break,
+                }
+            }
+        }
+        Ok(size)
     }
 }

@@ -13,6 +13,7 @@
 
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
+use openmls::schedule::psk::{ResumptionPsk, ResumptionPskUsage};
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
@@ -22,6 +23,8 @@ use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Proc
 const NAME: &str = "openmls";
 /// Past epochs whose message secrets are kept (late application messages).
 const PAST_EPOCHS: usize = 3;
+/// Resumption PSKs of past epochs kept (OpenMLS keeps none by default).
+const RESUMPTION_PSKS: usize = 8;
 
 fn err<E: std::fmt::Debug>(e: E) -> PeerError {
     PeerError::Peer {
@@ -142,6 +145,7 @@ impl OpenMlsMember {
             .wire_format_policy(Self::wire_format_policy(options))
             .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
             .max_past_epochs(PAST_EPOCHS)
+            .number_of_resumption_psks(RESUMPTION_PSKS)
             .build()
     }
 
@@ -168,13 +172,22 @@ impl OpenMlsMember {
         message.to_bytes().map_err(err)
     }
 
+    /// A PreSharedKeyID with a fresh nonce (RFC 9420 §8.4).
+    fn with_nonce(&self, psk: Psk) -> Result<PreSharedKeyId> {
+        PreSharedKeyId::new(self.suite, self.provider.rand(), psk).map_err(err)
+    }
+
     fn psk_id(&self, psk_id: &[u8]) -> Result<PreSharedKeyId> {
-        PreSharedKeyId::new(
-            self.suite,
-            self.provider.rand(),
-            Psk::External(ExternalPsk::new(psk_id.to_vec())),
-        )
-        .map_err(err)
+        self.with_nonce(Psk::External(ExternalPsk::new(psk_id.to_vec())))
+    }
+
+    fn resumption_psk_id(&self, epoch: u64) -> Result<PreSharedKeyId> {
+        let group_id = self.group()?.group_id().clone();
+        self.with_nonce(Psk::Resumption(ResumptionPsk::new(
+            ResumptionPskUsage::Application,
+            group_id,
+            GroupEpoch::from(epoch),
+        )))
     }
 
     /// Builds a commit with the pending proposals plus `extra`, stages it, merges it.
@@ -268,6 +281,7 @@ impl PeerMember for OpenMlsMember {
             .wire_format_policy(Self::wire_format_policy(options))
             .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
             .max_past_epochs(PAST_EPOCHS)
+            .number_of_resumption_psks(RESUMPTION_PSKS)
             .build();
         let group = MlsGroup::new_with_group_id(
             &self.provider,
@@ -385,6 +399,11 @@ impl PeerMember for OpenMlsMember {
         self.commit_with(Extra::Psk(id), false)
     }
 
+    fn commit_resumption_psk(&mut self, epoch: u64) -> Result<CommitOutput> {
+        let id = self.resumption_psk_id(epoch)?;
+        self.commit_with(Extra::Psk(id), false)
+    }
+
     fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
         let key_package = self.decode_key_package(key_package)?;
         let group = self.group.as_mut().ok_or_else(no_group)?;
@@ -412,6 +431,15 @@ impl PeerMember for OpenMlsMember {
 
     fn propose_external_psk(&mut self, psk_id: &[u8]) -> Result<Vec<u8>> {
         let id = self.psk_id(psk_id)?;
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_pre_shared_key(&self.provider, &self.signer, id)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>> {
+        let id = self.resumption_psk_id(epoch)?;
         let group = self.group.as_mut().ok_or_else(no_group)?;
         let (message, _) = group
             .propose_pre_shared_key(&self.provider, &self.signer, id)
@@ -512,5 +540,19 @@ impl PeerMember for OpenMlsMember {
 
     fn own_leaf_index(&self) -> Result<u32> {
         Ok(self.group()?.own_leaf_index().u32())
+    }
+
+    fn persisted_size(&mut self) -> Result<usize> {
+        // OpenMLS writes every change to its storage provider as it happens.
+        let values = self
+            .provider
+            .storage()
+            .values
+            .read()
+            .map_err(|_| PeerError::State {
+                implementation: NAME,
+                what: "storage lock poisoned",
+            })?;
+        Ok(values.iter().map(|(k, v)| k.len() + v.len()).sum())
     }
 }

@@ -615,3 +615,65 @@ fn late_and_reordered_application_messages() {
         }
     }
 }
+
+/// Resumption PSKs (RFC 9420 §8.6) of earlier epochs, proposed by one implementation and
+/// committed by the other, and committed by value.
+#[test]
+fn resumption_psk_across_implementations() {
+    for suite in SUITES {
+        let options = GroupOptions::default();
+        let mut o = new(&OpenMlsFactory, suite, "o");
+        let mut r = new(&MlsRsFactory, suite, "r");
+        o.create_group(b"resumption", &options).unwrap();
+        let out = o.add_members(&[r.key_package().unwrap()]).unwrap();
+        join(&mut r, &out, &options);
+        for _ in 0..2 {
+            let out = r.update().unwrap();
+            deliver(&out, &mut [&mut o]);
+        }
+        assert_eq!(o.epoch(), 3);
+
+        let proposal = o.propose_resumption_psk(2).unwrap();
+        assert_eq!(r.process(&proposal).unwrap(), Processed::Proposal);
+        let out = r.commit_pending().unwrap();
+        deliver(&out, &mut [&mut o]);
+        assert_agree(
+            &[&o, &r],
+            "resumption PSK proposed by openmls, committed by mls-rs",
+        );
+
+        let proposal = r.propose_resumption_psk(3).unwrap();
+        assert_eq!(o.process(&proposal).unwrap(), Processed::Proposal);
+        let out = o.commit_pending().unwrap();
+        deliver(&out, &mut [&mut r]);
+        assert_agree(
+            &[&o, &r],
+            "resumption PSK proposed by mls-rs, committed by openmls",
+        );
+
+        let out = o.commit_resumption_psk(4).unwrap();
+        deliver(&out, &mut [&mut r]);
+        let out = r.commit_resumption_psk(5).unwrap();
+        deliver(&out, &mut [&mut o]);
+        assert_agree(&[&o, &r], "resumption PSKs by value");
+    }
+}
+
+#[test]
+fn persisted_size_grows_with_the_group() {
+    for (cn, cf) in factories() {
+        let options = GroupOptions::default();
+        let mut a = new(cf.as_ref(), 1, "a");
+        a.create_group(b"size", &options).unwrap();
+        let alone = a.persisted_size().unwrap();
+        let kps: Vec<_> = (0..8)
+            .map(|i| new(cf.as_ref(), 1, &format!("m{i}")).key_package().unwrap())
+            .collect();
+        a.add_members(&kps).unwrap();
+        let nine = a.persisted_size().unwrap();
+        assert!(
+            alone > 0 && nine > alone + 8 * 100,
+            "{cn}: {alone} then {nine}"
+        );
+    }
+}
