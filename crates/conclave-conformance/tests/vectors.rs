@@ -28,6 +28,11 @@ fn tree_math() {
 }
 
 #[test]
+fn crypto_basics() {
+    run("crypto-basics.json");
+}
+
+#[test]
 fn deserialization() {
     run("deserialization.json");
 }
@@ -35,4 +40,49 @@ fn deserialization() {
 #[test]
 fn messages() {
     run("messages.json");
+}
+
+#[test]
+fn tree_operations() {
+    run("tree-operations.json");
+}
+
+#[test]
+fn tree_validation() {
+    run("tree-validation.json");
+}
+
+#[test]
+fn treekem() {
+    run("treekem.json");
+}
+
+#[test]
+fn secret_tree() {
+    run("secret-tree.json");
+}
+
+#[test]
+fn key_schedule() {
+    run("key-schedule.json");
+}
+
+#[test]
+fn psk_secret() {
+    run("psk_secret.json");
+}
+
+#[test]
+fn transcript_hashes() {
+    run("transcript-hashes.json");
+}
+
+#[test]
+fn message_protection() {
+    run("message-protection.json");
+}
+
+#[test]
+fn welcome() {
+    run("welcome.json");
 }

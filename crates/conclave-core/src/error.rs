@@ -50,6 +50,336 @@ pub enum ProtocolError {
     /// than one extension of any given type."
     #[error("extension type {:#06x} appears twice in one list (RFC 9420 §13.4)", .0 .0)]
     DuplicateExtension(crate::wire::ExtensionType),
+
+    // --- ratchet tree and TreeKEM (tree/, issue 4) ---
+    /// §12.4.3.3: a `ratchet_tree` must hold at least one node.
+    #[error("the ratchet tree is empty (RFC 9420 §12.4.3.3)")]
+    EmptyRatchetTree,
+    /// §12.4.3.3: "The receiver MUST check that the last node in
+    /// `ratchet_tree` is non-blank."
+    #[error("the ratchet tree ends with a blank node (RFC 9420 §12.4.3.3)")]
+    TrailingBlankNode,
+    /// §12.4.3.3, Appendix C: leaves sit at even indices, parents at odd ones.
+    #[error("node {node} is of the wrong type for its position (RFC 9420 §12.4.3.3)")]
+    NodeTypeAtWrongPosition {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.7, Appendix C: the tree has more leaves than node indices can address.
+    #[error("the ratchet tree is too large (RFC 9420 §7.7)")]
+    RatchetTreeTooLarge,
+    /// §8.1, §12.4.3.1: the tree's root hash differs from the GroupContext's `tree_hash`.
+    #[error("the ratchet tree does not match the tree hash (RFC 9420 §12.4.3.1)")]
+    TreeHashMismatch,
+    /// §7.9.2: a non-blank parent node is not parent-hash valid with respect
+    /// to exactly one of its descendants.
+    #[error("parent node {node} is not parent-hash valid (RFC 9420 §7.9.2)")]
+    ParentHashInvalid {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.9.2: the `parent_hash` of a committer's new leaf differs from the
+    /// parent hash computed over its filtered direct path.
+    #[error("the committer's leaf parent hash does not match its path (RFC 9420 §7.9.2)")]
+    LeafParentHashMismatch,
+    /// §7.1: "The entries in the `unmerged_leaves` vector MUST be sorted in
+    /// increasing order."
+    #[error("unmerged leaves of node {node} are not sorted (RFC 9420 §7.1)")]
+    UnmergedLeavesNotSorted {
+        /// The node index.
+        node: u32,
+    },
+    /// §12.4.3.1: an unmerged leaf must be a non-blank leaf below the node.
+    #[error("unmerged leaf {leaf} of node {node} is blank or not below it (RFC 9420 §12.4.3.1)")]
+    UnmergedLeafNotBelow {
+        /// The parent node index.
+        node: u32,
+        /// The unmerged leaf index.
+        leaf: u32,
+    },
+    /// §12.4.3.1: every non-blank node between an unmerged leaf and the
+    /// parent listing it must list it too.
+    #[error(
+        "node {between} does not list unmerged leaf {leaf} of node {node} (RFC 9420 §12.4.3.1)"
+    )]
+    UnmergedLeafNotListed {
+        /// The parent node listing the leaf.
+        node: u32,
+        /// The leaf index.
+        leaf: u32,
+        /// The intermediate node that does not list it.
+        between: u32,
+    },
+    /// §7.3, §12.4.3.1: encryption keys are unique among the tree's nodes.
+    #[error("encryption key of node {node} appears twice in the tree (RFC 9420 §7.3)")]
+    DuplicateEncryptionKey {
+        /// The node index of the second occurrence.
+        node: u32,
+    },
+    /// §7.3: signature keys are unique among the members.
+    #[error("signature key of leaf {leaf} appears twice in the tree (RFC 9420 §7.3)")]
+    DuplicateSignatureKey {
+        /// The leaf index of the second occurrence.
+        leaf: u32,
+    },
+    /// §7.3: the LeafNode signature does not verify.
+    #[error("the signature of leaf {leaf} does not verify (RFC 9420 §7.3)")]
+    InvalidLeafSignature {
+        /// The leaf index (or the position of the leaf being checked).
+        leaf: u32,
+    },
+    /// §7.3, §12.1: a leaf's capabilities lack the group's ciphersuite or
+    /// protocol version.
+    #[error("leaf capabilities lack the group's ciphersuite or version (RFC 9420 §7.3)")]
+    LeafLacksSuiteOrVersion,
+    /// §7.2, §7.3: an extension of the leaf is not listed in its capabilities.
+    #[error("leaf extension type {0:#06x} is not in its capabilities (RFC 9420 §7.3)")]
+    LeafExtensionNotInCapabilities(u16),
+    /// §7.2: the leaf's credential type is not in its own capabilities.
+    #[error("leaf credential type is not in its capabilities (RFC 9420 §7.2)")]
+    LeafCredentialNotInCapabilities,
+    /// §7.3: the leaf lacks a capability the group requires (§11.1).
+    #[error("leaf lacks a required capability (RFC 9420 §7.3, §11.1)")]
+    LeafLacksRequiredCapability,
+    /// §7.3: a credential type in use is not supported by every member.
+    #[error("credential type {0:#06x} is not supported by every member (RFC 9420 §7.3)")]
+    CredentialTypeNotSupportedByAll(u16),
+    /// §7.3: the current time is outside the leaf's lifetime.
+    #[error("the leaf's lifetime does not cover the current time (RFC 9420 §7.3)")]
+    LeafLifetimeInvalid,
+    /// §7.3: the leaf's `leaf_node_source` is not the one its context requires.
+    #[error("unexpected leaf_node_source (RFC 9420 §7.3)")]
+    UnexpectedLeafNodeSource,
+    /// §7.3: an Update's leaf must change the encryption key.
+    #[error("an updated leaf keeps its encryption key (RFC 9420 §7.3)")]
+    UpdateKeepsEncryptionKey,
+    /// §7.6: an UpdatePath must hold one node per filtered direct path node.
+    #[error("the UpdatePath has {got} nodes, the filtered direct path {expected} (RFC 9420 §7.6)")]
+    UpdatePathLength {
+        /// Nodes expected.
+        expected: usize,
+        /// Nodes received.
+        got: usize,
+    },
+    /// §7.6: one ciphertext per resolution node (new members excluded).
+    #[error(
+        "UpdatePath node {index} has {got} ciphertexts, the resolution {expected} (RFC 9420 §7.6)"
+    )]
+    UpdatePathCiphertextCount {
+        /// Position in the UpdatePath.
+        index: usize,
+        /// Ciphertexts expected.
+        expected: usize,
+        /// Ciphertexts received.
+        got: usize,
+    },
+    /// §7.5: a public key derived from a decrypted path secret differs from
+    /// the one sent in the UpdatePath.
+    #[error("UpdatePath public key of node {node} does not match its path secret (RFC 9420 §7.5)")]
+    UpdatePathKeyMismatch {
+        /// The node index.
+        node: u32,
+    },
+    /// §12.4.3.1: a path secret was given for a node that is not on the
+    /// committer's filtered direct path.
+    #[error(
+        "path secret for node {node}, which is not on the committer's path (RFC 9420 §12.4.3.1)"
+    )]
+    PathSecretNodeNotOnPath {
+        /// The node index.
+        node: u32,
+    },
+    /// §7.6: the UpdatePath's sender is not a member.
+    #[error("the UpdatePath sender is not a member (RFC 9420 §7.6)")]
+    UpdatePathSenderNotMember,
+    // --- Key schedule, secret tree and message protection (schedule/, framing/) ---
+    /// §8.2, §6.1: a confirmation tag does not match
+    /// `MAC(confirmation_key, confirmed_transcript_hash)`.
+    #[error("confirmation tag mismatch (RFC 9420 §8.2)")]
+    ConfirmationTagMismatch,
+    /// §9.2: the key of this generation was already used and deleted
+    /// (a replayed or duplicated message).
+    #[error("generation {generation} was already used (RFC 9420 §9.2)")]
+    GenerationAlreadyUsed {
+        /// The generation of the message.
+        generation: u32,
+    },
+    /// §9.2: the generation's key was dropped by the bounded window of
+    /// skipped keys (too old, or evicted by newer ones), if it was ever kept.
+    #[error(
+        "generation {generation} is older than the kept window (next is {next}) (RFC 9420 §9.2)"
+    )]
+    GenerationOutOfWindow {
+        /// The generation of the message.
+        generation: u32,
+        /// The ratchet's next generation.
+        next: u32,
+    },
+    /// §9.2: the generation is further ahead than the configured maximum jump.
+    #[error("generation {generation} is too far ahead of {next} (RFC 9420 §9.2)")]
+    GenerationTooFarAhead {
+        /// The generation of the message.
+        generation: u32,
+        /// The ratchet's next generation.
+        next: u32,
+    },
+    /// §9.1: a ratchet has used all 2^32 generations.
+    #[error("the ratchet has no generations left (RFC 9420 §9.1)")]
+    GenerationsExhausted,
+    /// §6.3.2: the sender's leaf index lies outside the tree.
+    #[error("sender leaf {leaf} is outside the tree (RFC 9420 §6.3.2)")]
+    SenderLeafOutOfRange {
+        /// The leaf index of the sender.
+        leaf: u32,
+    },
+    /// §8.4, §12.2: a PreSharedKeyID names a PSK whose value is not known.
+    #[error("PSK {index} of the list is unknown (RFC 9420 §8.4)")]
+    UnknownPsk {
+        /// The PSK's position in the list.
+        index: usize,
+    },
+    /// §6: a framed message's protocol version is not the group's.
+    #[error("message version {message} is not the group's version {group} (RFC 9420 §6)")]
+    VersionMismatch {
+        /// The version in the message.
+        message: u16,
+        /// The group's version.
+        group: u16,
+    },
+    /// §12.4.2, §6: the message's `group_id` is not the group's.
+    #[error("the message is for another group (RFC 9420 §6)")]
+    GroupIdMismatch,
+    /// §12.4.2: the message's `epoch` is not the epoch of the keys used.
+    #[error(
+        "the message is for epoch {message}, not the current epoch {current} (RFC 9420 §12.4.2)"
+    )]
+    EpochMismatch {
+        /// The epoch in the message.
+        message: u64,
+        /// The epoch of the keys.
+        current: u64,
+    },
+    /// §6.1: external senders and new members by proposal may only send
+    /// proposals, new members by commit only commits.
+    #[error("a {sender_type:?} sender cannot send {content_type:?} content (RFC 9420 §6.1)")]
+    SenderNotAllowedForContentType {
+        /// The sender's type.
+        sender_type: crate::wire::SenderType,
+        /// The content type.
+        content_type: crate::wire::ContentType,
+    },
+    /// §6.1: a `new_member_proposal` sender's proposal MUST be an Add.
+    #[error("a new_member_proposal sender may only propose an Add (RFC 9420 §6.1)")]
+    NewMemberProposalNotAdd,
+    /// §6.1, §12.4.3.2: a `new_member_commit` needs a path, whose leaf node
+    /// holds the signature key.
+    #[error("a new_member_commit commit has no path (RFC 9420 §12.4.3.2)")]
+    NewMemberCommitWithoutPath,
+    /// §6.1: an `external` sender's index is not in `external_senders`.
+    #[error("external sender {index} is unknown (RFC 9420 §12.1.8.1)")]
+    UnknownExternalSender {
+        /// The sender index.
+        index: u32,
+    },
+    /// §6.3.2: the sender's leaf is blank.
+    #[error("sender leaf {leaf} is blank (RFC 9420 §6.3.2)")]
+    SenderLeafBlank {
+        /// The leaf index of the sender.
+        leaf: u32,
+    },
+    /// §6.2: a member's PublicMessage has a wrong (or no) membership tag.
+    #[error("membership tag mismatch (RFC 9420 §6.2)")]
+    MembershipTagMismatch,
+    /// §6.1: the content's signature does not verify with the sender's key.
+    #[error("the content signature does not verify (RFC 9420 §6.1)")]
+    InvalidContentSignature,
+    /// §6.3.2: the sender data does not decrypt.
+    #[error("the sender data does not decrypt (RFC 9420 §6.3.2)")]
+    SenderDataDecryptionFailed,
+    /// §6.3.1: the content does not decrypt with the sender's ratchet key.
+    #[error("the content does not decrypt (RFC 9420 §6.3.1)")]
+    ContentDecryptionFailed,
+    /// §6.3.1: a PrivateMessageContent's padding has a non-zero byte.
+    #[error("non-zero padding (RFC 9420 §6.3.1)")]
+    NonZeroPadding,
+    /// §12.4.3.1: the Welcome has no GroupSecrets for our KeyPackage.
+    #[error("the Welcome has no entry for this KeyPackage (RFC 9420 §12.4.3.1)")]
+    WelcomeNotForKeyPackage,
+    /// §12.4.3.1: the GroupSecrets do not decrypt with the init key.
+    #[error("the GroupSecrets do not decrypt (RFC 9420 §12.4.3.1)")]
+    GroupSecretsDecryptionFailed,
+    /// §12.4.3.1: the GroupInfo does not decrypt with the welcome key.
+    #[error("the GroupInfo does not decrypt (RFC 9420 §12.4.3.1)")]
+    GroupInfoDecryptionFailed,
+    /// §12.4.3.1: the GroupInfo's signature does not verify.
+    #[error("the GroupInfo signature does not verify (RFC 9420 §12.4.3.1)")]
+    InvalidGroupInfoSignature,
+    /// §8.4: a `psk_nonce` is not `KDF.Nh` bytes long.
+    #[error("psk_nonce {index} is {len} bytes, not Nh (RFC 9420 §8.4)")]
+    PskNonceLength {
+        /// The PSK's position in the list.
+        index: usize,
+        /// The nonce's length.
+        len: usize,
+    },
+
+    // --- KeyPackages and credentials (key_package.rs, credential.rs, issue 5) ---
+    /// §10.1: "Verify that the cipher suite and protocol version of the
+    /// KeyPackage match those in the GroupContext" (the version half).
+    #[error(
+        "KeyPackage version {got:#06x} differs from the group's {expected:#06x} (RFC 9420 §10.1)"
+    )]
+    KeyPackageVersionMismatch {
+        /// The group's protocol version.
+        expected: u16,
+        /// The KeyPackage's protocol version.
+        got: u16,
+    },
+    /// §10.1: the KeyPackage's cipher suite differs from the GroupContext's.
+    #[error(
+        "KeyPackage cipher suite {got:#06x} differs from the group's {expected:#06x} (RFC 9420 §10.1)"
+    )]
+    KeyPackageCipherSuiteMismatch {
+        /// The group's cipher suite.
+        expected: u16,
+        /// The KeyPackage's cipher suite.
+        got: u16,
+    },
+    /// §10: "If a client receives a KeyPackage carried within an MLSMessage
+    /// object, then it MUST verify that the `version` field of the KeyPackage
+    /// has the same value as the `version` field of the MLSMessage."
+    #[error("KeyPackage version differs from its MLSMessage's version (RFC 9420 §10)")]
+    KeyPackageMessageVersionMismatch,
+    /// §10: "A KeyPackage object with an invalid signature field MUST be
+    /// considered malformed" (§10.1: verified with the leaf's signature key).
+    #[error("the KeyPackage signature does not verify (RFC 9420 §10.1)")]
+    InvalidKeyPackageSignature,
+    /// §7.3, §10.1: the signature of the KeyPackage's LeafNode does not verify.
+    #[error("the signature of the KeyPackage's leaf node does not verify (RFC 9420 §7.3)")]
+    InvalidKeyPackageLeafSignature,
+    /// §10.1: "Verify that the value of `leaf_node.encryption_key` is
+    /// different from the value of the `init_key` field."
+    #[error("the KeyPackage's init_key equals its leaf encryption_key (RFC 9420 §10.1)")]
+    InitKeyEqualsEncryptionKey,
+    /// §10: "Extensions included in the `extensions` or
+    /// `leaf_node.extensions` fields MUST be included in the
+    /// `leaf_node.capabilities` field" (the `extensions` half; the leaf half
+    /// is [`ProtocolError::LeafExtensionNotInCapabilities`]).
+    #[error("KeyPackage extension type {0:#06x} is not in its leaf's capabilities (RFC 9420 §10)")]
+    KeyPackageExtensionNotInCapabilities(u16),
+    /// §5.3.1: the Authentication Service (the application's
+    /// `IdentityValidator`) rejected a credential. The reason never holds
+    /// secret material.
+    #[error("credential rejected: {0} (RFC 9420 §5.3.1)")]
+    CredentialRejected(String),
+    /// §5.3.1: "the AS MUST also verify that the set of presented
+    /// identifiers in the new credential is valid as a successor to the set
+    /// of presented identifiers in the old credential".
+    #[error("the new credential is not a valid successor of the old one: {0} (RFC 9420 §5.3.1)")]
+    InvalidSuccessorCredential(String),
+    /// §5.3.1, §12.1.8.1: the AS rejected the credential of an external sender.
+    #[error("external sender credential rejected: {0} (RFC 9420 §5.3.1)")]
+    ExternalSenderRejected(String),
 }
 
 /// Shorthand for results of this crate.

@@ -15,15 +15,20 @@
 //! - [`tree`]: array-based tree math (Appendix C) and the ratchet tree (§4, §7).
 //! - [`schedule`]: key schedule, PSKs, transcript hashes and the secret tree (§8, §9).
 //! - [`framing`]: message framing and protection (§6).
+//! - [`key_package`]: KeyPackage generation, reference and validation (§10).
+//! - [`credential`]: the `IdentityValidator` (Authentication Service) trait (§5.3).
 //!
 //! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod credential;
 pub mod crypto;
 pub mod error;
 pub mod framing;
+pub mod key_package;
 pub mod schedule;
+pub mod time;
 pub mod tree;
 pub mod wire;
 

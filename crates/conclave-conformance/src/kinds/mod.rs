@@ -7,16 +7,35 @@ use serde_json::Value;
 
 use crate::{hexjson, Kind, Outcome};
 
+mod crypto_basics;
 mod deserialization;
+mod key_schedule;
+mod message_protection;
 mod messages;
+mod psk_secret;
+mod secret_tree;
+mod transcript_hashes;
 mod tree_math;
+pub mod tree_operations;
+mod tree_validation;
+mod treekem;
+mod welcome;
 
 /// Runs one case of a file of kind `kind`.
 pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outcome {
-    let _ = provider;
     let result = match kind {
         Kind::TreeMath => tree_math::run(case),
+        Kind::CryptoBasics => crypto_basics::run(case, provider),
+        Kind::TreeOperations => tree_operations::run(case, provider),
+        Kind::TreeValidation => tree_validation::run(case, provider),
+        Kind::TreeKem => treekem::run(case, provider),
         Kind::Deserialization => deserialization::run(case),
+        Kind::SecretTree => secret_tree::run(case, provider),
+        Kind::KeySchedule => key_schedule::run(case, provider),
+        Kind::MessageProtection => message_protection::run(case, provider),
+        Kind::Welcome => welcome::run(case, provider),
+        Kind::PskSecret => psk_secret::run(case, provider),
+        Kind::TranscriptHashes => transcript_hashes::run(case, provider),
         Kind::Messages => messages::run(case),
         other => Err(CaseError::Fail(format!(
             "the {} kind is not implemented yet",
@@ -42,6 +61,12 @@ pub enum CaseError {
 impl From<String> for CaseError {
     fn from(why: String) -> Self {
         CaseError::Fail(why)
+    }
+}
+
+impl From<&str> for CaseError {
+    fn from(why: &str) -> Self {
+        CaseError::Fail(why.to_string())
     }
 }
 

@@ -12,6 +12,7 @@
 mod hpke;
 mod labeled;
 mod provider;
+pub mod provider_tests;
 mod secret;
 mod suite;
 

@@ -1,0 +1,274 @@
+//! The unprotect pipeline (RFC 9420 §6): from a received PublicMessage or
+//! PrivateMessage to an [`AuthenticatedContent`] whose every framing rule
+//! has been checked. The order of the checks is drawn in the module
+//! documentation of [`crate::framing`]; each failed check is its own
+//! [`ProtocolError`] variant.
+
+use subtle::ConstantTimeEq;
+
+use crate::codec::{decode_exact, encode, VLByteSlice};
+use crate::crypto::verify_with_label;
+use crate::error::Result;
+use crate::schedule::{sender_data_key_nonce, SecretTree};
+use crate::tree::LeafIndex;
+use crate::wire::{
+    AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
+    FramedContentTbs, MlsMessage, MlsMessageBody, PrivateContentAad, PrivateMessage, Proposal,
+    PublicMessage, Sender, SenderData, SenderDataAad, WireFormat,
+};
+use crate::{Error, ProtocolError};
+
+use super::private_content::decode_private_content;
+use super::protect::{apply_reuse_guard, membership_tag, ratchet_of, TBS_LABEL};
+use super::{EpochKeys, MemberKeys};
+
+/// Unprotects a framed MLSMessage (PublicMessage or PrivateMessage) whose
+/// protocol version is the group's.
+pub fn unprotect(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: MlsMessage,
+) -> Result<AuthenticatedContent> {
+    let group_version = keys.group_context.version;
+    if message.version != group_version {
+        return Err(ProtocolError::VersionMismatch {
+            message: message.version.0,
+            group: group_version.0,
+        }
+        .into());
+    }
+    let wire_format = message.wire_format();
+    match message.body {
+        MlsMessageBody::PublicMessage(m) => unprotect_public(keys, members, m),
+        MlsMessageBody::PrivateMessage(m) => unprotect_private(keys, members, tree, &m),
+        MlsMessageBody::Welcome(_)
+        | MlsMessageBody::GroupInfo(_)
+        | MlsMessageBody::KeyPackage(_) => Err(Error::Misuse(format!(
+            "wire format {} is not a framed message",
+            wire_format.0
+        ))),
+    }
+}
+
+/// §12.4.2 (and the choice of keys in §6): the message must belong to the
+/// group and epoch whose keys are used.
+fn check_group_and_epoch(keys: &EpochKeys<'_>, group_id: &[u8], epoch: u64) -> Result<()> {
+    let gc = keys.group_context;
+    if group_id != gc.group_id.as_slice() {
+        return Err(ProtocolError::GroupIdMismatch.into());
+    }
+    if epoch != gc.epoch {
+        return Err(ProtocolError::EpochMismatch {
+            message: epoch,
+            current: gc.epoch,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// §6.3.2: the sender's leaf must be in the tree and not blank.
+fn member_key(members: &dyn MemberKeys, leaf: u32) -> Result<&[u8]> {
+    if leaf >= members.leaf_count() {
+        return Err(ProtocolError::SenderLeafOutOfRange { leaf }.into());
+    }
+    members
+        .signature_key(LeafIndex(leaf))
+        .ok_or_else(|| ProtocolError::SenderLeafBlank { leaf }.into())
+}
+
+/// §6.1: the sender types other than `member` may only send some content.
+fn check_sender_for_content(content: &FramedContent) -> Result<()> {
+    let ct = content.content_type();
+    let allowed = match content.sender {
+        Sender::Member(_) => true,
+        Sender::External(_) | Sender::NewMemberProposal => ct == ContentType::Proposal,
+        Sender::NewMemberCommit => ct == ContentType::Commit,
+    };
+    if !allowed {
+        return Err(ProtocolError::SenderNotAllowedForContentType {
+            sender_type: content.sender.sender_type(),
+            content_type: ct,
+        }
+        .into());
+    }
+    if content.sender == Sender::NewMemberProposal
+        && !matches!(
+            content.content,
+            FramedContentBody::Proposal(Proposal::Add(_))
+        )
+    {
+        return Err(ProtocolError::NewMemberProposalNotAdd.into());
+    }
+    Ok(())
+}
+
+/// The key that must have signed `content` (§6.1).
+fn signer_key<'a>(members: &'a dyn MemberKeys, content: &'a FramedContent) -> Result<&'a [u8]> {
+    match (&content.sender, &content.content) {
+        (Sender::Member(leaf), _) => member_key(members, *leaf),
+        (Sender::External(index), _) => members
+            .external_sender_key(*index)
+            .ok_or_else(|| ProtocolError::UnknownExternalSender { index: *index }.into()),
+        (Sender::NewMemberCommit, FramedContentBody::Commit(commit)) => commit
+            .path
+            .as_ref()
+            .map(|p| p.leaf_node.signature_key.as_slice())
+            .ok_or_else(|| ProtocolError::NewMemberCommitWithoutPath.into()),
+        (Sender::NewMemberProposal, FramedContentBody::Proposal(Proposal::Add(add))) => {
+            Ok(add.key_package.leaf_node.signature_key.as_slice())
+        }
+        (Sender::NewMemberCommit | Sender::NewMemberProposal, _) => {
+            Err(ProtocolError::SenderNotAllowedForContentType {
+                sender_type: content.sender.sender_type(),
+                content_type: content.content_type(),
+            }
+            .into())
+        }
+    }
+}
+
+/// Verifies `SignWithLabel(., "FramedContentTBS", FramedContentTBS)` (§6.1).
+fn verify_signature(
+    keys: &EpochKeys<'_>,
+    public_key: &[u8],
+    wire_format: WireFormat,
+    content: &FramedContent,
+    auth: &FramedContentAuthData,
+) -> Result<()> {
+    let tbs = encode(&FramedContentTbs::new(
+        wire_format,
+        content,
+        keys.group_context,
+    ))?;
+    verify_with_label(
+        keys.cs,
+        public_key,
+        TBS_LABEL,
+        &tbs,
+        auth.signature.as_slice(),
+    )
+    .map_err(|_| ProtocolError::InvalidContentSignature.into())
+}
+
+/// Checks a PublicMessage (§6.2) and returns its content: group and epoch,
+/// not application data, the sender type allowed for the content, the
+/// membership tag of a member (in constant time), then the signature.
+pub fn unprotect_public(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    message: PublicMessage,
+) -> Result<AuthenticatedContent> {
+    let content = &message.content;
+    check_group_and_epoch(keys, content.group_id.as_slice(), content.epoch)?;
+    if content.content_type() == ContentType::Application {
+        return Err(ProtocolError::ApplicationAsPublicMessage.into());
+    }
+    check_sender_for_content(content)?;
+    if let Sender::Member(_) = content.sender {
+        let expected = membership_tag(
+            keys.cs,
+            keys.membership_key,
+            content,
+            &message.auth,
+            keys.group_context,
+        )?;
+        let received = message.membership_tag.as_ref().map(|t| t.as_slice());
+        if !received.is_some_and(|t| bool::from(expected.as_slice().ct_eq(t))) {
+            return Err(ProtocolError::MembershipTagMismatch.into());
+        }
+    }
+    let key = signer_key(members, content)?;
+    verify_signature(
+        keys,
+        key,
+        WireFormat::PUBLIC_MESSAGE,
+        content,
+        &message.auth,
+    )?;
+    Ok(AuthenticatedContent {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: message.content,
+        auth: message.auth,
+    })
+}
+
+/// Decrypts and checks a PrivateMessage (§6.3): group and epoch, the sender
+/// data, the sender's leaf, the generation against the ratchet's window,
+/// the content, its padding, then the signature. The key is consumed
+/// (deleted) only if the content decrypts and decodes.
+pub fn unprotect_private(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: &PrivateMessage,
+) -> Result<AuthenticatedContent> {
+    let cs = keys.cs;
+    check_group_and_epoch(keys, message.group_id.as_slice(), message.epoch)?;
+    let content_type = message.content_type;
+
+    let (sd_key, sd_nonce) =
+        sender_data_key_nonce(cs, keys.sender_data_secret, message.ciphertext.as_slice())?;
+    let sd_aad = encode(&SenderDataAad {
+        group_id: VLByteSlice(message.group_id.as_slice()),
+        epoch: message.epoch,
+        content_type,
+    })?;
+    let sender_data = cs
+        .aead_open(
+            sd_key.as_bytes(),
+            sd_nonce.as_bytes(),
+            &sd_aad,
+            message.encrypted_sender_data.as_slice(),
+        )
+        .map_err(|_| ProtocolError::SenderDataDecryptionFailed)?;
+    let sender_data: SenderData = decode_exact(&sender_data)?;
+    let leaf = sender_data.leaf_index;
+    let public_key = member_key(members, leaf)?;
+
+    let aad = encode(&PrivateContentAad {
+        group_id: VLByteSlice(message.group_id.as_slice()),
+        epoch: message.epoch,
+        content_type,
+        authenticated_data: VLByteSlice(message.authenticated_data.as_slice()),
+    })?;
+    let (body, auth) = tree.with_receiving_key(
+        cs,
+        LeafIndex(leaf),
+        ratchet_of(content_type),
+        sender_data.generation,
+        |key| {
+            let nonce = apply_reuse_guard(&key.nonce, sender_data.reuse_guard);
+            let plaintext = cs
+                .aead_open(
+                    key.key.as_bytes(),
+                    nonce.as_bytes(),
+                    &aad,
+                    message.ciphertext.as_slice(),
+                )
+                .map_err(|_| ProtocolError::ContentDecryptionFailed)?;
+            let plaintext = zeroize::Zeroizing::new(plaintext);
+            decode_private_content(content_type, &plaintext)
+        },
+    )?;
+    let content = FramedContent {
+        group_id: message.group_id.clone(),
+        epoch: message.epoch,
+        sender: Sender::Member(leaf),
+        authenticated_data: message.authenticated_data.clone(),
+        content: body,
+    };
+    verify_signature(
+        keys,
+        public_key,
+        WireFormat::PRIVATE_MESSAGE,
+        &content,
+        &auth,
+    )?;
+    Ok(AuthenticatedContent {
+        wire_format: WireFormat::PRIVATE_MESSAGE,
+        content,
+        auth,
+    })
+}

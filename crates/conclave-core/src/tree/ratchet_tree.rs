@@ -1,0 +1,286 @@
+//! The stored ratchet tree (RFC 9420 §4, §7): an array of nodes of
+//! power-of-two width (§7.7) with every subtree hash (§7.8) cached.
+//!
+//! Leaves and parents live in two vectors (`leaf i` is node `2i`, the parent
+//! at odd node `2j+1` is `parents[j]`), so a leaf can never sit at a parent's
+//! position. Subtree hashes live in one flat buffer, `Nh` bytes per node.
+//!
+//! The tree changes only by merging [`TreeChanges`], produced by a
+//! copy-on-write [`TreeDiff`](super::TreeDiff) over it: merging writes the
+//! changed nodes and their recomputed hashes, O(changed nodes), and never
+//! rehashes anything else. So the cache is always complete and exact.
+//!
+//! Import and export use the `ratchet_tree` form of §12.4.3.3: an
+//! `optional<Node>` vector without trailing blank nodes.
+
+use super::hash::{leaf_hash, parent_node_hash};
+use super::math::{LeafIndex, NodeIndex, TreeSize};
+use super::view::TreeView;
+use crate::crypto::CipherSuiteProvider;
+use crate::error::Result;
+use crate::wire::{LeafNode, Node, ParentNode};
+use crate::{Error, ProtocolError};
+
+/// A ratchet tree with its subtree hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatchetTree {
+    /// The width in leaves (a power of two); `leaves.len()`.
+    pub(super) size: TreeSize,
+    pub(super) leaves: Vec<Option<LeafNode>>,
+    pub(super) parents: Vec<Option<ParentNode>>,
+    pub(super) hash_len: usize,
+    /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
+    pub(super) hashes: Vec<u8>,
+    /// Changes at every merge, so that changes staged on another version are refused.
+    pub(super) version: u64,
+}
+
+/// Staged changes to a [`RatchetTree`], produced by
+/// [`TreeDiff::into_changes`](super::TreeDiff::into_changes); merge them with
+/// [`RatchetTree::merge`].
+#[derive(Debug, Clone)]
+pub struct TreeChanges {
+    pub(super) base_version: u64,
+    pub(super) width: TreeSize,
+    /// Base nodes at or beyond this width were dropped by a truncation.
+    pub(super) keep: TreeSize,
+    pub(super) leaves: Vec<(u32, Option<LeafNode>)>,
+    pub(super) parents: Vec<(u32, Option<ParentNode>)>,
+    pub(super) hashes: Vec<(u32, Vec<u8>)>,
+}
+
+impl TreeChanges {
+    /// The number of nodes (and hashes) the merge will write.
+    pub fn len(&self) -> usize {
+        self.leaves.len() + self.parents.len() + self.hashes.len()
+    }
+
+    /// Whether the changes change nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl RatchetTree {
+    /// A one-member tree (for a group's creator).
+    pub fn new(cs: &dyn CipherSuiteProvider, leaf: LeafNode) -> Result<Self> {
+        Self::build(cs, vec![Some(leaf)], Vec::new())
+    }
+
+    /// Builds a tree from leaves and parents of a power-of-two width, hashing
+    /// every node once.
+    pub(super) fn build(
+        cs: &dyn CipherSuiteProvider,
+        leaves: Vec<Option<LeafNode>>,
+        parents: Vec<Option<ParentNode>>,
+    ) -> Result<Self> {
+        let width = u32::try_from(leaves.len())
+            .ok()
+            .and_then(TreeSize::new)
+            .filter(|w| w.leaves().is_power_of_two())
+            .ok_or(Error::Internal("tree width is not a power of two"))?;
+        if parents.len() + 1 != leaves.len() {
+            return Err(Error::Internal("tree parents do not match its leaves"));
+        }
+        let hash_len = cs.hash_len();
+        let mut tree = Self {
+            size: width,
+            leaves,
+            parents,
+            hash_len,
+            hashes: vec![0; width.node_width() as usize * hash_len],
+            version: 0,
+        };
+        tree.hash_all(cs, width.root())?;
+        Ok(tree)
+    }
+
+    /// Hashes the subtree at `x` bottom-up into the cache.
+    fn hash_all(&mut self, cs: &dyn CipherSuiteProvider, x: NodeIndex) -> Result<()> {
+        let h = match (x.leaf(), x.left(), x.right()) {
+            (Some(l), _, _) => leaf_hash(cs, l, self.leaf(l))?,
+            (None, Some(left), Some(right)) => {
+                self.hash_all(cs, left)?;
+                self.hash_all(cs, right)?;
+                let (lh, rh) = (self.hash_at(left), self.hash_at(right));
+                parent_node_hash(cs, self.parent(x), lh, rh)?
+            }
+            _ => return Err(Error::Internal("a parent node without children")),
+        };
+        self.set_hash(x, &h)
+    }
+
+    fn hash_at(&self, x: NodeIndex) -> &[u8] {
+        let start = x.0 as usize * self.hash_len;
+        self.hashes
+            .get(start..start + self.hash_len)
+            .unwrap_or_default()
+    }
+
+    fn set_hash(&mut self, x: NodeIndex, h: &[u8]) -> Result<()> {
+        let start = x.0 as usize * self.hash_len;
+        match self.hashes.get_mut(start..start + self.hash_len) {
+            Some(slot) if h.len() == slot.len() => {
+                slot.copy_from_slice(h);
+                Ok(())
+            }
+            _ => Err(Error::Internal("tree hash slot out of range")),
+        }
+    }
+
+    /// Imports a `ratchet_tree` (§12.4.3.3): checks that the last node is
+    /// non-blank, that leaves and parents sit at even and odd indices, and
+    /// that the size is bounded, then pads it with blanks to a power-of-two
+    /// width and computes every subtree hash. The content is not validated
+    /// here (see [`super::validate`]).
+    pub fn from_nodes(cs: &dyn CipherSuiteProvider, nodes: Vec<Option<Node>>) -> Result<Self> {
+        match nodes.last() {
+            None => return Err(ProtocolError::EmptyRatchetTree.into()),
+            Some(None) => return Err(ProtocolError::TrailingBlankNode.into()),
+            Some(Some(_)) => {}
+        }
+        let n = nodes.len();
+        let leaves_needed = u32::try_from(n / 2 + 1)
+            .ok()
+            .and_then(TreeSize::covering)
+            .filter(|w| (w.node_width() as usize) >= n)
+            .ok_or(ProtocolError::RatchetTreeTooLarge)?;
+        let width = leaves_needed.leaves() as usize;
+        let mut leaves = Vec::with_capacity(width);
+        let mut parents = Vec::with_capacity(width - 1);
+        for (i, node) in nodes.into_iter().enumerate() {
+            let is_leaf = i % 2 == 0;
+            match (node, is_leaf) {
+                (None, true) => leaves.push(None),
+                (None, false) => parents.push(None),
+                (Some(Node::Leaf(l)), true) => leaves.push(Some(l)),
+                (Some(Node::Parent(p)), false) => parents.push(Some(p)),
+                (Some(_), _) => {
+                    return Err(ProtocolError::NodeTypeAtWrongPosition { node: i as u32 }.into())
+                }
+            }
+        }
+        leaves.resize(width, None);
+        parents.resize(width - 1, None);
+        Self::build(cs, leaves, parents)
+    }
+
+    /// Exports the tree as a `ratchet_tree` (§12.4.3.3), trailing blank nodes
+    /// dropped.
+    pub fn to_nodes(&self) -> Vec<Option<Node>> {
+        let width = self.width().node_width();
+        let last = (0..width)
+            .rev()
+            .find(|&i| !self.is_blank(NodeIndex(i)))
+            .map_or(0, |i| i + 1);
+        (0..last)
+            .map(|i| {
+                let x = NodeIndex(i);
+                match x.leaf() {
+                    Some(l) => self.leaf(l).cloned().map(Node::Leaf),
+                    None => self.parent(x).cloned().map(Node::Parent),
+                }
+            })
+            .collect()
+    }
+
+    /// The tree hash of the root (the GroupContext's `tree_hash`, §8.1).
+    pub fn root_hash(&self) -> &[u8] {
+        self.hash_at(self.root())
+    }
+
+    /// The tree hash of node `x`, if it lies in the tree.
+    pub fn node_hash(&self, x: NodeIndex) -> Option<&[u8]> {
+        self.width().contains(x).then(|| self.hash_at(x))
+    }
+
+    /// The members: (leaf index, leaf node) of every non-blank leaf.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        self.leaves
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
+    }
+
+    /// The number of non-blank leaves.
+    pub fn member_count(&self) -> usize {
+        self.leaves.iter().filter(|l| l.is_some()).count()
+    }
+
+    /// The leaf whose encryption key is `key`.
+    pub fn find_by_encryption_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        self.members()
+            .find(|(_, l)| l.encryption_key.as_slice() == key)
+            .map(|(i, _)| i)
+    }
+
+    /// The leaf whose signature key is `key`.
+    pub fn find_by_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        self.members()
+            .find(|(_, l)| l.signature_key.as_slice() == key)
+            .map(|(i, _)| i)
+    }
+
+    /// The leaf equal to `leaf`.
+    pub fn find_leaf(&self, leaf: &LeafNode) -> Option<LeafIndex> {
+        self.members().find(|(_, l)| *l == leaf).map(|(i, _)| i)
+    }
+
+    /// Merges changes staged on this version of the tree, in O(changed nodes).
+    pub fn merge(&mut self, changes: TreeChanges) -> Result<()> {
+        if changes.base_version != self.version {
+            return Err(Error::Misuse(
+                "tree changes were staged on another version of the tree".into(),
+            ));
+        }
+        self.size = changes.width;
+        let width = changes.width.leaves() as usize;
+        let keep = changes.keep.leaves().min(changes.width.leaves()) as usize;
+        self.leaves.truncate(keep);
+        self.parents.truncate(keep.saturating_sub(1));
+        self.hashes
+            .truncate((2 * keep).saturating_sub(1) * self.hash_len);
+        self.leaves.resize(width, None);
+        self.parents.resize(width - 1, None);
+        self.hashes
+            .resize(changes.width.node_width() as usize * self.hash_len, 0);
+        for (i, leaf) in changes.leaves {
+            if let Some(slot) = self.leaves.get_mut(i as usize) {
+                *slot = leaf;
+            }
+        }
+        for (j, parent) in changes.parents {
+            if let Some(slot) = self.parents.get_mut(j as usize) {
+                *slot = parent;
+            }
+        }
+        for (x, h) in changes.hashes {
+            if changes.width.contains(NodeIndex(x)) {
+                self.set_hash(NodeIndex(x), &h)?;
+            }
+        }
+        self.version = self.version.wrapping_add(1);
+        Ok(())
+    }
+}
+
+impl TreeView for RatchetTree {
+    fn width(&self) -> TreeSize {
+        self.size
+    }
+
+    fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
+        self.leaves.get(i.0 as usize)?.as_ref()
+    }
+
+    fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
+        if x.is_leaf() {
+            return None;
+        }
+        self.parents.get(x.0 as usize / 2)?.as_ref()
+    }
+
+    fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {
+        self.node_hash(x)
+    }
+}

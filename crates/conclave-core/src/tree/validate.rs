@@ -1,0 +1,303 @@
+//! Leaf node validation (RFC 9420 §7.3) and the validation of a whole ratchet
+//! tree as a joiner does it (§12.4.3.1).
+//!
+//! The single-leaf checks are functions that take what they need, so the
+//! group layer can call them for KeyPackages, Update proposals and
+//! UpdatePaths alike. [`validate_tree`] runs them over every member, checks the
+//! `unmerged_leaves` lists, the uniqueness of keys and the parent-hash chain,
+//! and verifies every leaf signature in one batch through
+//! [`CipherSuiteProvider::verify_batch`]. Credential validation by an identity
+//! service (§5.3.1) is the caller's.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::math::{LeafIndex, NodeIndex};
+use super::parent_hash::verify_parent_hashes;
+use super::view::{subtree_contains, TreeView};
+use crate::crypto::{signed_message, CipherSuite, CipherSuiteProvider, SignatureCheck};
+use crate::error::Result;
+use crate::time::Clock;
+use crate::wire::{
+    CredentialType, LeafNode, LeafNodeSource, LeafNodeTbsContext, ProtocolVersion,
+    RequiredCapabilities,
+};
+use crate::{Error, ProtocolError};
+
+/// The label of LeafNode signatures (§7.2).
+pub const LEAF_NODE_TBS_LABEL: &str = "LeafNodeTBS";
+
+/// What a leaf must be compatible with (§7.3).
+#[derive(Debug, Clone, Copy)]
+pub struct GroupRequirements<'a> {
+    /// The group's ciphersuite.
+    pub cipher_suite: CipherSuite,
+    /// The group's protocol version.
+    pub version: ProtocolVersion,
+    /// The GroupContext's `required_capabilities` extension, if any (§11.1).
+    pub required: Option<&'a RequiredCapabilities>,
+}
+
+/// Where a LeafNode was found, fixing its `leaf_node_source` (§7.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafContext {
+    /// In a KeyPackage: source `key_package`.
+    KeyPackage,
+    /// In an Update proposal: source `update`.
+    Update,
+    /// In an UpdatePath: source `commit`.
+    Commit,
+}
+
+/// Checks the `leaf_node_source` for where the leaf was found (§7.3).
+pub fn check_source(leaf: &LeafNode, context: LeafContext) -> Result<()> {
+    let ok = matches!(
+        (&leaf.leaf_node_source, context),
+        (LeafNodeSource::KeyPackage(_), LeafContext::KeyPackage)
+            | (LeafNodeSource::Update, LeafContext::Update)
+            | (LeafNodeSource::Commit(_), LeafContext::Commit)
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(ProtocolError::UnexpectedLeafNodeSource.into())
+    }
+}
+
+/// Checks the capabilities of a leaf (§7.2, §7.3): they list the group's
+/// ciphersuite and version, every non-default extension type the leaf
+/// carries, its own credential type, and every required capability.
+pub fn check_capabilities(leaf: &LeafNode, group: &GroupRequirements<'_>) -> Result<()> {
+    let caps = &leaf.capabilities;
+    if !caps.cipher_suites.contains(&group.cipher_suite) || !caps.versions.contains(&group.version)
+    {
+        return Err(ProtocolError::LeafLacksSuiteOrVersion.into());
+    }
+    for ext in &leaf.extensions {
+        let t = ext.extension_type;
+        if !t.is_default() && !caps.extensions.contains(&t) {
+            return Err(ProtocolError::LeafExtensionNotInCapabilities(t.0).into());
+        }
+    }
+    if !caps
+        .credentials
+        .contains(&leaf.credential.credential_type())
+    {
+        return Err(ProtocolError::LeafCredentialNotInCapabilities.into());
+    }
+    if let Some(req) = group.required {
+        let ext_ok = req
+            .extension_types
+            .iter()
+            .all(|t| t.is_default() || caps.extensions.contains(t));
+        let prop_ok = req
+            .proposal_types
+            .iter()
+            .all(|t| t.is_default() || caps.proposals.contains(t));
+        let cred_ok = req
+            .credential_types
+            .iter()
+            .all(|t| caps.credentials.contains(t));
+        if !(ext_ok && prop_ok && cred_ok) {
+            return Err(ProtocolError::LeafLacksRequiredCapability.into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `clock`'s time is within the leaf's lifetime, if it has one
+/// (source `key_package`, §7.3).
+pub fn check_lifetime(leaf: &LeafNode, clock: &dyn Clock) -> Result<()> {
+    if let Some(lifetime) = leaf.lifetime() {
+        let now = clock.now();
+        if now < lifetime.not_before || now > lifetime.not_after {
+            return Err(ProtocolError::LeafLifetimeInvalid.into());
+        }
+    }
+    Ok(())
+}
+
+/// The signed `SignContent` of a leaf: LeafNodeTBS with `group_id` and
+/// `leaf_index` for sources `update` and `commit` (§7.2).
+pub fn leaf_signed_message(leaf: &LeafNode, group_id: &[u8], index: LeafIndex) -> Result<Vec<u8>> {
+    let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+        group_id,
+        leaf_index: index.0,
+    }))?;
+    Ok(signed_message(LEAF_NODE_TBS_LABEL, &tbs)?)
+}
+
+/// Verifies a leaf's signature (§7.3).
+pub fn verify_leaf_signature(
+    cs: &dyn CipherSuiteProvider,
+    leaf: &LeafNode,
+    group_id: &[u8],
+    index: LeafIndex,
+) -> Result<()> {
+    let message = leaf_signed_message(leaf, group_id, index)?;
+    cs.verify(
+        leaf.signature_key.as_slice(),
+        &message,
+        leaf.signature.as_slice(),
+    )
+    .map_err(|_| ProtocolError::InvalidLeafSignature { leaf: index.0 }.into())
+}
+
+/// Checks the `unmerged_leaves` of every parent node (§7.1, §12.4.3.1):
+/// sorted without repeats, each a non-blank leaf below the node, and listed by
+/// every non-blank node between it and the node.
+pub fn check_unmerged_leaves<V: TreeView + ?Sized>(view: &V) -> Result<()> {
+    let size = view.width();
+    for x in (1..size.node_width()).step_by(2).map(NodeIndex) {
+        let Some(node) = view.parent(x) else {
+            continue;
+        };
+        if node.unmerged_leaves.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ProtocolError::UnmergedLeavesNotSorted { node: x.0 }.into());
+        }
+        for &u in &node.unmerged_leaves {
+            let leaf = LeafIndex(u);
+            if !subtree_contains(x, leaf) || view.leaf(leaf).is_none() {
+                return Err(ProtocolError::UnmergedLeafNotBelow { node: x.0, leaf: u }.into());
+            }
+            let mut cur = leaf.node();
+            while let Some(p) = size.parent(cur) {
+                if p == x {
+                    break;
+                }
+                if let Some(between) = view.parent(p) {
+                    if between.unmerged_leaves.binary_search(&u).is_err() {
+                        return Err(ProtocolError::UnmergedLeafNotListed {
+                            node: x.0,
+                            leaf: u,
+                            between: p.0,
+                        }
+                        .into());
+                    }
+                }
+                cur = p;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that encryption keys are unique among all non-blank nodes and
+/// signature keys among all leaves (§7.3, §12.4.3.1).
+pub fn check_unique_keys<V: TreeView + ?Sized>(view: &V) -> Result<()> {
+    let mut encryption = HashSet::new();
+    let mut signature = HashSet::new();
+    for x in (0..view.width().node_width()).map(NodeIndex) {
+        let Some(node) = view.node(x) else {
+            continue;
+        };
+        if !encryption.insert(node.encryption_key()) {
+            return Err(ProtocolError::DuplicateEncryptionKey { node: x.0 }.into());
+        }
+        if let (Some(l), super::view::NodeRef::Leaf(leaf)) = (x.leaf(), node) {
+            if !signature.insert(leaf.signature_key.as_slice()) {
+                return Err(ProtocolError::DuplicateSignatureKey { leaf: l.0 }.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every credential type in use is supported by every member
+/// (§7.3).
+pub fn check_credential_types<V: TreeView + ?Sized>(view: &V) -> Result<()> {
+    let members: Vec<&LeafNode> = (0..view.leaf_count())
+        .filter_map(|i| view.leaf(LeafIndex(i)))
+        .collect();
+    let in_use: BTreeSet<CredentialType> = members
+        .iter()
+        .map(|l| l.credential.credential_type())
+        .collect();
+    for t in in_use {
+        if !members
+            .iter()
+            .all(|l| l.capabilities.credentials.contains(&t))
+        {
+            return Err(ProtocolError::CredentialTypeNotSupportedByAll(t.0).into());
+        }
+    }
+    Ok(())
+}
+
+/// Verifies every leaf signature of the tree in one batch; on failure,
+/// names the first leaf whose signature does not verify.
+pub fn verify_leaf_signatures<V: TreeView + ?Sized>(
+    view: &V,
+    cs: &dyn CipherSuiteProvider,
+    group_id: &[u8],
+) -> Result<()> {
+    let mut messages = Vec::new();
+    for i in (0..view.leaf_count()).map(LeafIndex) {
+        if let Some(leaf) = view.leaf(i) {
+            messages.push((i, leaf, leaf_signed_message(leaf, group_id, i)?));
+        }
+    }
+    let checks: Vec<SignatureCheck<'_>> = messages
+        .iter()
+        .map(|(_, leaf, m)| SignatureCheck {
+            public_key: leaf.signature_key.as_slice(),
+            message: m,
+            signature: leaf.signature.as_slice(),
+        })
+        .collect();
+    if cs.verify_batch(&checks).is_ok() {
+        return Ok(());
+    }
+    for ((i, _, _), c) in messages.iter().zip(&checks) {
+        if cs.verify(c.public_key, c.message, c.signature).is_err() {
+            return Err(ProtocolError::InvalidLeafSignature { leaf: i.0 }.into());
+        }
+    }
+    Err(Error::Internal(
+        "a signature batch failed but every signature verifies",
+    ))
+}
+
+/// What [`validate_tree`] needs besides the tree.
+#[derive(Clone, Copy)]
+pub struct TreeValidation<'a> {
+    /// The group's id (context of `update` and `commit` leaf signatures).
+    pub group_id: &'a [u8],
+    /// Ciphersuite, version and required capabilities of the group.
+    pub group: GroupRequirements<'a>,
+    /// If given, the lifetime of `key_package` leaves is checked against it
+    /// (RECOMMENDED for received trees, §7.3).
+    pub clock: Option<&'a dyn Clock>,
+}
+
+impl core::fmt::Debug for TreeValidation<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TreeValidation")
+            .field("group", &self.group)
+            .field("clock", &self.clock.map(|c| c.now()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates a whole tree as a joiner must (§12.4.3.1): unmerged leaves,
+/// unique keys, parent hashes, then every leaf (capabilities, lifetime,
+/// credential types, signatures in one batch). The tree hash is checked
+/// against the GroupInfo by the caller.
+pub fn validate_tree<V: TreeView + ?Sized>(
+    view: &V,
+    cs: &dyn CipherSuiteProvider,
+    params: &TreeValidation<'_>,
+) -> Result<()> {
+    check_unmerged_leaves(view)?;
+    check_unique_keys(view)?;
+    verify_parent_hashes(view, cs)?;
+    for i in (0..view.leaf_count()).map(LeafIndex) {
+        if let Some(leaf) = view.leaf(i) {
+            check_capabilities(leaf, &params.group)?;
+            if let Some(clock) = params.clock {
+                check_lifetime(leaf, clock)?;
+            }
+        }
+    }
+    check_credential_types(view)?;
+    verify_leaf_signatures(view, cs, params.group_id)
+}

@@ -1,0 +1,776 @@
+//! Tests of the ratchet tree and TreeKEM (RFC 9420 §4, §7) on the default
+//! provider: groups built through adds and UpdatePaths, then broken on purpose
+//! to check that each MUST-reject rule fails with its own error.
+
+use std::sync::Arc;
+
+use conclave_core::codec::{decode_exact, encode, VLBytes};
+use conclave_core::crypto::{
+    sign_with_label, CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
+    Signer,
+};
+use conclave_core::time::FixedClock;
+use conclave_core::tree::treekem::{
+    apply_new_path, apply_received_path, decrypt_path, encrypt_path,
+};
+use conclave_core::tree::validate::{
+    check_capabilities, check_lifetime, check_source, validate_tree, verify_leaf_signature,
+    GroupRequirements, LeafContext, TreeValidation,
+};
+use conclave_core::tree::{LeafIndex, NodeIndex, RatchetTree, TreePrivateKeys, TreeView};
+use conclave_core::wire::{
+    Capabilities, Credential, Extension, ExtensionType, LeafNode, LeafNodeSource,
+    LeafNodeTbsContext, Lifetime, Node, ProtocolVersion, UpdatePath,
+};
+use conclave_core::{Error, ProtocolError};
+use conclave_rustcrypto::RustCryptoProvider;
+
+const GROUP_ID: &[u8] = b"tree tests";
+
+fn suite() -> Arc<dyn CipherSuiteProvider> {
+    RustCryptoProvider::new()
+        .cipher_suite(CipherSuite::X25519_AES128GCM_SHA256_ED25519)
+        .unwrap()
+}
+
+fn capabilities() -> Capabilities {
+    Capabilities {
+        versions: vec![ProtocolVersion::MLS10],
+        cipher_suites: vec![CipherSuite::X25519_AES128GCM_SHA256_ED25519],
+        extensions: vec![],
+        proposals: vec![],
+        credentials: vec![conclave_core::wire::CredentialType::BASIC],
+    }
+}
+
+fn requirements() -> GroupRequirements<'static> {
+    GroupRequirements {
+        cipher_suite: CipherSuite::X25519_AES128GCM_SHA256_ED25519,
+        version: ProtocolVersion::MLS10,
+        required: None,
+    }
+}
+
+fn validation() -> TreeValidation<'static> {
+    TreeValidation {
+        group_id: GROUP_ID,
+        group: requirements(),
+        clock: None,
+    }
+}
+
+struct Member {
+    signer: SignatureKeyPair,
+    keys: TreePrivateKeys,
+}
+
+/// Signs `leaf` in place, for its source.
+fn sign(leaf: &mut LeafNode, signer: &dyn Signer, index: LeafIndex) {
+    let tbs = leaf
+        .tbs_bytes(Some(LeafNodeTbsContext {
+            group_id: GROUP_ID,
+            leaf_index: index.0,
+        }))
+        .unwrap();
+    leaf.signature = sign_with_label(signer, "LeafNodeTBS", &tbs).unwrap().into();
+}
+
+/// A KeyPackage leaf with fresh keys: (leaf, encryption private key, signer).
+fn key_package_leaf(
+    cs: &Arc<dyn CipherSuiteProvider>,
+    name: &str,
+) -> (LeafNode, Secret, SignatureKeyPair) {
+    let (enc_priv, enc_pub) = cs.kem_generate().unwrap();
+    let signer = SignatureKeyPair::generate(Arc::clone(cs)).unwrap();
+    let mut leaf = LeafNode {
+        encryption_key: enc_pub.into(),
+        signature_key: signer.public_key().to_vec().into(),
+        credential: Credential::basic(name.as_bytes().to_vec()),
+        capabilities: capabilities(),
+        leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
+            not_before: 1_000,
+            not_after: 2_000,
+        }),
+        extensions: vec![],
+        signature: VLBytes::new(vec![]),
+    };
+    sign(&mut leaf, &signer, LeafIndex(0));
+    (leaf, enc_priv, signer)
+}
+
+/// A new member's KeyPackage material.
+type Joiner = (LeafNode, Secret, SignatureKeyPair);
+
+/// Adds members without a path (an add-only commit): they become unmerged
+/// at every non-blank node above them.
+fn add_only(
+    cs: &Arc<dyn CipherSuiteProvider>,
+    tree: &mut RatchetTree,
+    members: &mut Vec<Option<Member>>,
+    names: &[&str],
+) {
+    let mut diff = tree.diff();
+    for name in names {
+        let (leaf, enc_priv, signer) = key_package_leaf(cs, name);
+        let at = diff.add_leaf(leaf).unwrap();
+        put(
+            members,
+            at,
+            Member {
+                signer,
+                keys: TreePrivateKeys::new(at, enc_priv),
+            },
+        );
+    }
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+}
+
+fn put(members: &mut Vec<Option<Member>>, at: LeafIndex, m: Member) {
+    let i = at.0 as usize;
+    if members.len() <= i {
+        members.resize_with(i + 1, || None);
+    }
+    members[i] = Some(m);
+}
+
+/// A full commit from `sender` adding `joiners`, with an UpdatePath that
+/// every other member processes (checking they all reach the same commit
+/// secret and tree hash) and whose path secrets reach the joiners.
+fn commit(
+    cs: &Arc<dyn CipherSuiteProvider>,
+    tree: &mut RatchetTree,
+    members: &mut Vec<Option<Member>>,
+    sender: LeafIndex,
+    joiners: Vec<Joiner>,
+) -> UpdatePath {
+    let cs_ref = cs.as_ref();
+    let mut diff = tree.diff();
+    let mut added = Vec::new();
+    let mut joiner_state = Vec::new();
+    for (leaf, enc_priv, signer) in joiners {
+        let at = diff.add_leaf(leaf.clone()).unwrap();
+        added.push(at);
+        joiner_state.push((at, leaf, enc_priv, signer));
+    }
+    let me = members[sender.0 as usize].as_ref().unwrap();
+    let template = diff.leaf(sender).unwrap().clone();
+    let path = apply_new_path(&mut diff, cs_ref, sender, &template, &me.signer, GROUP_ID).unwrap();
+    let context = diff.root_hash(cs_ref).unwrap();
+    let update = encrypt_path(&diff, cs_ref, &path, &context, &added).unwrap();
+    let sender_keys = path.private_keys(&me.keys, &diff);
+    // Every other current member processes the commit on its own diff.
+    for (i, slot) in members.iter_mut().enumerate() {
+        let Some(m) = slot else { continue };
+        if i as u32 == sender.0 {
+            continue;
+        }
+        let mut theirs = tree.diff();
+        for (_, leaf, _, _) in &joiner_state {
+            theirs.add_leaf(leaf.clone()).unwrap();
+        }
+        apply_received_path(&mut theirs, cs_ref, sender, &update).unwrap();
+        assert_eq!(theirs.root_hash(cs_ref).unwrap(), context);
+        let got =
+            decrypt_path(&theirs, cs_ref, sender, &update, &m.keys, &context, &added).unwrap();
+        assert_eq!(&got.commit_secret, path.commit_secret());
+        m.keys = got.private_keys;
+    }
+    // Joiners receive the path secret of their lowest common ancestor.
+    for (at, _, enc_priv, signer) in joiner_state {
+        let mut keys = TreePrivateKeys::new(at, enc_priv);
+        let (node, secret) = path.path_secret_for(at).unwrap();
+        let commit_secret = conclave_core::tree::treekem::derive_path_keys(
+            &diff, cs_ref, sender, node, secret, &mut keys,
+        )
+        .unwrap();
+        assert_eq!(&commit_secret, path.commit_secret());
+        put(members, at, Member { signer, keys });
+    }
+    members[sender.0 as usize].as_mut().unwrap().keys = sender_keys;
+    tree.merge(diff.into_changes(cs_ref).unwrap()).unwrap();
+    update
+}
+
+/// A group of `n` members: 0 creates it and adds the others in one full
+/// commit, then each of `committers` sends an UpdatePath that everyone
+/// processes.
+fn group(
+    cs: &Arc<dyn CipherSuiteProvider>,
+    n: u32,
+    committers: &[u32],
+) -> (RatchetTree, Vec<Member>) {
+    let (leaf0, priv0, signer0) = key_package_leaf(cs, "m0");
+    let mut tree = RatchetTree::new(cs.as_ref(), leaf0).unwrap();
+    let mut members = vec![Some(Member {
+        signer: signer0,
+        keys: TreePrivateKeys::new(LeafIndex(0), priv0),
+    })];
+    let joiners = (1..n)
+        .map(|i| key_package_leaf(cs, &format!("m{i}")))
+        .collect();
+    if n > 1 {
+        commit(cs, &mut tree, &mut members, LeafIndex(0), joiners);
+    }
+    for &c in committers {
+        commit(cs, &mut tree, &mut members, LeafIndex(c), vec![]);
+    }
+    let members = members.into_iter().map(|m| m.unwrap()).collect();
+    (tree, members)
+}
+
+fn protocol(result: Result<(), Error>) -> ProtocolError {
+    match result {
+        Err(Error::Protocol(e)) => e,
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+fn reimport(cs: &dyn CipherSuiteProvider, nodes: Vec<Option<Node>>) -> RatchetTree {
+    RatchetTree::from_nodes(cs, nodes).unwrap()
+}
+
+/// Checks every cached hash against a fresh import of the same nodes.
+fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
+    let fresh = reimport(cs, tree.to_nodes());
+    for x in 0..tree.width().node_width() {
+        assert_eq!(
+            tree.node_hash(NodeIndex(x)),
+            fresh.node_hash(NodeIndex(x)),
+            "node {x}"
+        );
+    }
+}
+
+#[test]
+fn built_group_is_valid_and_cache_is_exact() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 7, &[0, 3, 6, 1]);
+    assert_eq!(tree.width().leaves(), 8);
+    assert_eq!(tree.member_count(), 7);
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+    assert_cache_exact(cs.as_ref(), &tree);
+    // The serialized form round-trips byte for byte.
+    let bytes = encode(&tree.to_nodes()).unwrap();
+    let decoded: Vec<Option<Node>> = decode_exact(&bytes).unwrap();
+    assert_eq!(reimport(cs.as_ref(), decoded).root_hash(), tree.root_hash());
+}
+
+#[test]
+fn accessors_find_members() {
+    let cs = suite();
+    let (tree, members) = group(&cs, 3, &[]);
+    let leaf1 = tree.leaf(LeafIndex(1)).unwrap();
+    assert_eq!(
+        tree.find_by_encryption_key(leaf1.encryption_key.as_slice()),
+        Some(LeafIndex(1))
+    );
+    assert_eq!(
+        tree.find_by_signature_key(members[2].signer.public_key()),
+        Some(LeafIndex(2))
+    );
+    assert_eq!(tree.find_leaf(leaf1), Some(LeafIndex(1)));
+    assert_eq!(tree.members().count(), 3);
+    assert_eq!(tree.find_by_signature_key(b"nobody"), None);
+}
+
+#[test]
+fn discarded_diff_leaves_no_trace() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 5, &[0]);
+    let before = tree.clone();
+    {
+        let mut diff = tree.diff();
+        diff.remove_leaf(LeafIndex(4)).unwrap();
+        diff.remove_leaf(LeafIndex(1)).unwrap();
+        assert_eq!(diff.width().leaves(), 4);
+        let _ = diff.root_hash(cs.as_ref()).unwrap();
+    }
+    assert_eq!(tree, before);
+}
+
+#[test]
+fn remove_truncates_then_add_extends_without_resurrecting() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 5, &[4]);
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    assert_eq!(diff.width().leaves(), 4);
+    let (leaf, _, _) = key_package_leaf(&cs, "new");
+    // Leaves 0..3 are full: the add extends again, and the dropped right
+    // half (including node 4's old path) reads as blank.
+    let at = diff.add_leaf(leaf).unwrap();
+    assert_eq!(at, LeafIndex(4));
+    assert!(diff.parent(NodeIndex(9)).is_none());
+    let changes = diff.into_changes(cs.as_ref()).unwrap();
+    tree.merge(changes).unwrap();
+    assert_cache_exact(cs.as_ref(), &tree);
+    assert!(tree.parent(NodeIndex(11)).is_none());
+}
+
+#[test]
+fn merging_a_path_touches_log_n_nodes() {
+    let cs = suite();
+    let (tree, members) = group(&cs, 64, &[]);
+    let template = tree.leaf(LeafIndex(17)).unwrap().clone();
+    let mut diff = tree.diff();
+    apply_new_path(
+        &mut diff,
+        cs.as_ref(),
+        LeafIndex(17),
+        &template,
+        &members[17].signer,
+        GROUP_ID,
+    )
+    .unwrap();
+    let changes = diff.into_changes(cs.as_ref()).unwrap();
+    // 1 leaf + 6 parents written, 7 hashes recomputed.
+    assert_eq!(changes.len(), 14);
+}
+
+#[test]
+fn stale_changes_are_refused() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 3, &[]);
+    let first = {
+        let mut d = tree.diff();
+        d.remove_leaf(LeafIndex(2)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    let second = {
+        let mut d = tree.diff();
+        d.remove_leaf(LeafIndex(1)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    tree.merge(first).unwrap();
+    assert!(matches!(tree.merge(second), Err(Error::Misuse(_))));
+}
+
+#[test]
+fn paths_round_trip_through_unmerged_leaves_blanks_and_joiners() {
+    let cs = suite();
+    let (mut tree, members) = group(&cs, 5, &[2]);
+    let mut members: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    // Two members join without a path: unmerged at the nodes above them.
+    add_only(&cs, &mut tree, &mut members, &["u1", "u2"]);
+    assert!(!tree
+        .parent(NodeIndex(7))
+        .unwrap()
+        .unmerged_leaves
+        .is_empty());
+    // A removal leaves a blank leaf and blank parents.
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(1)).unwrap();
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    members[1] = None;
+    // Commits from several members, one adding two joiners (one into the
+    // blank leaf 1, one extending the tree), each processed by all.
+    let joiners = vec![key_package_leaf(&cs, "j1"), key_package_leaf(&cs, "j2")];
+    commit(&cs, &mut tree, &mut members, LeafIndex(5), joiners);
+    assert_eq!(tree.width().leaves(), 8);
+    for sender in [6u32, 0, 1, 7, 3] {
+        commit(&cs, &mut tree, &mut members, LeafIndex(sender), vec![]);
+    }
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+    assert_cache_exact(cs.as_ref(), &tree);
+    // Every member's private keys match the public tree.
+    for m in members.iter().flatten() {
+        for x in m.keys.nodes() {
+            let public = tree.node(x).unwrap().encryption_key();
+            let private = m.keys.get(x).unwrap();
+            assert_eq!(cs.kem_public_key(private.as_bytes()).unwrap(), public);
+        }
+    }
+}
+
+/// A tree where members 1 and 2 hold keys learned from a path of 0.
+fn processed_group(
+    cs: &Arc<dyn CipherSuiteProvider>,
+) -> (RatchetTree, Vec<Member>, UpdatePath, Vec<u8>, LeafIndex) {
+    let (tree, members) = group(cs, 4, &[3]);
+    let sender = LeafIndex(0);
+    assert_eq!(tree.member_count(), 4);
+    let mut diff = tree.diff();
+    let template = diff.leaf(sender).unwrap().clone();
+    let path = apply_new_path(
+        &mut diff,
+        cs.as_ref(),
+        sender,
+        &template,
+        &members[0].signer,
+        GROUP_ID,
+    )
+    .unwrap();
+    let context = diff.root_hash(cs.as_ref()).unwrap();
+    let update = encrypt_path(&diff, cs.as_ref(), &path, &context, &[]).unwrap();
+    (tree, members, update, context, sender)
+}
+
+#[test]
+fn every_member_decrypts_the_same_commit_secret() {
+    let cs = suite();
+    let (tree, members, update, context, sender) = processed_group(&cs);
+    let mut secrets = Vec::new();
+    for m in &members[1..] {
+        let mut diff = tree.diff();
+        apply_received_path(&mut diff, cs.as_ref(), sender, &update).unwrap();
+        assert_eq!(diff.root_hash(cs.as_ref()).unwrap(), context);
+        let got =
+            decrypt_path(&diff, cs.as_ref(), sender, &update, &m.keys, &context, &[]).unwrap();
+        secrets.push(got.commit_secret);
+    }
+    assert!(secrets.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn update_path_with_wrong_leaf_parent_hash_is_rejected() {
+    let cs = suite();
+    let (tree, members, mut update, _, sender) = processed_group(&cs);
+    update.leaf_node.leaf_node_source = LeafNodeSource::Commit(vec![7u8; 32].into());
+    sign(&mut update.leaf_node, &members[0].signer, sender);
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(&mut diff, cs.as_ref(), sender, &update)),
+        ProtocolError::LeafParentHashMismatch
+    );
+}
+
+#[test]
+fn update_path_with_wrong_length_is_rejected() {
+    let cs = suite();
+    let (tree, _, mut update, _, sender) = processed_group(&cs);
+    update.nodes.pop();
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(&mut diff, cs.as_ref(), sender, &update)),
+        ProtocolError::UpdatePathLength {
+            expected: 2,
+            got: 1
+        }
+    );
+}
+
+#[test]
+fn update_path_with_wrong_ciphertext_count_is_rejected() {
+    let cs = suite();
+    let (tree, members, mut update, context, sender) = processed_group(&cs);
+    let extra = update.nodes[1].encrypted_path_secret[0].clone();
+    update.nodes[1].encrypted_path_secret.push(extra);
+    let mut diff = tree.diff();
+    apply_received_path(&mut diff, cs.as_ref(), sender, &update).unwrap();
+    let result = decrypt_path(
+        &diff,
+        cs.as_ref(),
+        sender,
+        &update,
+        &members[1].keys,
+        &context,
+        &[],
+    );
+    assert_eq!(
+        protocol(result.map(|_| ())),
+        ProtocolError::UpdatePathCiphertextCount {
+            index: 1,
+            expected: 1,
+            got: 2
+        }
+    );
+}
+
+#[test]
+fn update_path_with_a_key_not_derived_from_its_secret_is_rejected() {
+    let cs = suite();
+    let (tree, members, mut update, context, sender) = processed_group(&cs);
+    // Replace the root's public key by another valid key, and give the leaf
+    // the parent hash that the forged keys imply, so that only the check of
+    // derived keys can catch it.
+    let (_, other) = cs.kem_generate().unwrap();
+    update.nodes[1].encryption_key = other.into();
+    let mut probe = tree.diff();
+    probe.blank_direct_path(sender).unwrap();
+    for ((p, _), node) in probe.filtered_direct_path(sender).iter().zip(&update.nodes) {
+        probe
+            .set_parent(
+                *p,
+                Some(conclave_core::wire::ParentNode {
+                    encryption_key: node.encryption_key.clone(),
+                    parent_hash: VLBytes::new(vec![]),
+                    unmerged_leaves: vec![],
+                }),
+            )
+            .unwrap();
+    }
+    let expected =
+        conclave_core::tree::parent_hash::set_path_parent_hashes(&mut probe, cs.as_ref(), sender)
+            .unwrap();
+    update.leaf_node.leaf_node_source = LeafNodeSource::Commit(expected.into());
+    sign(&mut update.leaf_node, &members[0].signer, sender);
+    let mut diff = tree.diff();
+    apply_received_path(&mut diff, cs.as_ref(), sender, &update).unwrap();
+    // Decrypt with the context the ciphertexts were sealed under: member 3
+    // learns the root's path secret, whose key is not the one sent.
+    let result = decrypt_path(
+        &diff,
+        cs.as_ref(),
+        sender,
+        &update,
+        &members[3].keys,
+        &context,
+        &[],
+    );
+    assert_eq!(
+        protocol(result.map(|_| ())),
+        ProtocolError::UpdatePathKeyMismatch { node: 3 }
+    );
+}
+
+#[test]
+fn tree_with_broken_parent_hash_is_rejected() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 4, &[0, 3]);
+    let mut nodes = tree.to_nodes();
+    // Node 5's parent_hash links it to the root; change it.
+    match &mut nodes[5] {
+        Some(Node::Parent(p)) => p.parent_hash = vec![1u8; 32].into(),
+        other => panic!("node 5 should be a parent: {other:?}"),
+    }
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        // The root's only valid link was node 5, which is checked after it.
+        ProtocolError::ParentHashInvalid { node: 3 }
+    );
+}
+
+#[test]
+fn tree_with_duplicate_encryption_key_is_rejected() {
+    let cs = suite();
+    let (tree, members) = group(&cs, 3, &[]);
+    let mut nodes = tree.to_nodes();
+    let key = tree.leaf(LeafIndex(0)).unwrap().encryption_key.clone();
+    match &mut nodes[4] {
+        Some(Node::Leaf(l)) => {
+            l.encryption_key = key;
+            sign(l, &members[2].signer, LeafIndex(2));
+        }
+        other => panic!("node 4 should be a leaf: {other:?}"),
+    }
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::DuplicateEncryptionKey { node: 4 }
+    );
+}
+
+#[test]
+fn tree_with_duplicate_signature_key_is_rejected() {
+    let cs = suite();
+    let (tree, members) = group(&cs, 3, &[]);
+    let mut nodes = tree.to_nodes();
+    match &mut nodes[4] {
+        Some(Node::Leaf(l)) => {
+            l.signature_key = members[0].signer.public_key().to_vec().into();
+            sign(l, &members[0].signer, LeafIndex(2));
+        }
+        other => panic!("node 4 should be a leaf: {other:?}"),
+    }
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::DuplicateSignatureKey { leaf: 2 }
+    );
+}
+
+#[test]
+fn tree_with_bad_leaf_signature_is_rejected() {
+    let cs = suite();
+    // Leaf 1 just committed: its leaf is in no original sibling tree hash,
+    // so a broken signature there changes no parent hash.
+    let (tree, _) = group(&cs, 4, &[1]);
+    let mut nodes = tree.to_nodes();
+    match &mut nodes[2] {
+        Some(Node::Leaf(l)) => {
+            let mut sig = l.signature.as_slice().to_vec();
+            sig[0] ^= 1;
+            l.signature = sig.into();
+        }
+        other => panic!("node 2 should be a leaf: {other:?}"),
+    }
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::InvalidLeafSignature { leaf: 1 }
+    );
+    // The same leaf checked alone, at its position.
+    let leaf = broken.leaf(LeafIndex(1)).unwrap();
+    assert_eq!(
+        protocol(verify_leaf_signature(
+            cs.as_ref(),
+            leaf,
+            GROUP_ID,
+            LeafIndex(1)
+        )),
+        ProtocolError::InvalidLeafSignature { leaf: 1 }
+    );
+}
+
+/// 5 members after 0's commit (nodes 1, 3, 7 set, 9, 11, 13 blank), then
+/// two more added without a path: leaves 5 and 6, unmerged at the root 7.
+fn tree_with_unmerged_leaves(cs: &Arc<dyn CipherSuiteProvider>) -> RatchetTree {
+    let (mut tree, members) = group(cs, 5, &[]);
+    let mut members: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    add_only(cs, &mut tree, &mut members, &["u1", "u2"]);
+    assert_eq!(
+        tree.parent(NodeIndex(7)).unwrap().unmerged_leaves,
+        vec![5, 6]
+    );
+    tree
+}
+
+fn set_unmerged(nodes: &mut [Option<Node>], x: usize, unmerged: Vec<u32>) {
+    match &mut nodes[x] {
+        Some(Node::Parent(p)) => p.unmerged_leaves = unmerged,
+        other => panic!("node {x} should be a parent: {other:?}"),
+    }
+}
+
+#[test]
+fn unmerged_leaves_tree_is_valid() {
+    let cs = suite();
+    let tree = tree_with_unmerged_leaves(&cs);
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+    assert_eq!(
+        tree.resolution(NodeIndex(7)),
+        vec![NodeIndex(7), NodeIndex(10), NodeIndex(12)]
+    );
+    assert_eq!(
+        tree.resolution(NodeIndex(11)),
+        vec![NodeIndex(8), NodeIndex(10), NodeIndex(12)]
+    );
+    assert!(tree.resolution(NodeIndex(14)).is_empty());
+}
+
+#[test]
+fn unmerged_leaf_not_below_its_node_is_rejected() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    // Node 1 covers leaves 0 and 1 only.
+    set_unmerged(&mut nodes, 1, vec![5]);
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::UnmergedLeafNotBelow { node: 1, leaf: 5 }
+    );
+}
+
+#[test]
+fn unmerged_leaf_that_is_blank_is_rejected() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    // Leaf 7 is below the root but blank.
+    set_unmerged(&mut nodes, 7, vec![5, 6, 7]);
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::UnmergedLeafNotBelow { node: 7, leaf: 7 }
+    );
+}
+
+#[test]
+fn unmerged_leaf_missing_from_an_intermediate_node_is_rejected() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    // Give node 11 (above leaves 4..7) a key and list only leaf 6 there:
+    // leaf 5, unmerged at the root, must be listed at 11 too.
+    let (_, fresh) = cs.kem_generate().unwrap();
+    nodes[11] = Some(Node::Parent(conclave_core::wire::ParentNode {
+        encryption_key: fresh.into(),
+        parent_hash: VLBytes::new(vec![]),
+        unmerged_leaves: vec![6],
+    }));
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::UnmergedLeafNotListed {
+            node: 7,
+            leaf: 5,
+            between: 11
+        }
+    );
+}
+
+#[test]
+fn unsorted_unmerged_leaves_are_rejected() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    set_unmerged(&mut nodes, 7, vec![6, 5]);
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::UnmergedLeavesNotSorted { node: 7 }
+    );
+}
+
+#[test]
+fn node_at_wrong_parity_is_rejected() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 2, &[]);
+    let mut nodes = tree.to_nodes();
+    nodes[1] = nodes[0].clone();
+    let err = RatchetTree::from_nodes(cs.as_ref(), nodes).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Protocol(ProtocolError::NodeTypeAtWrongPosition { node: 1 })
+    ));
+}
+
+#[test]
+fn trailing_blank_and_empty_trees_are_rejected() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 2, &[]);
+    let mut nodes = tree.to_nodes();
+    nodes.push(None);
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), nodes),
+        Err(Error::Protocol(ProtocolError::TrailingBlankNode))
+    ));
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), vec![]),
+        Err(Error::Protocol(ProtocolError::EmptyRatchetTree))
+    ));
+}
+
+#[test]
+fn leaf_checks_name_their_rule() {
+    let cs = suite();
+    let (mut leaf, _, signer) = key_package_leaf(&cs, "x");
+    check_capabilities(&leaf, &requirements()).unwrap();
+    check_source(&leaf, LeafContext::KeyPackage).unwrap();
+    assert_eq!(
+        protocol(check_source(&leaf, LeafContext::Commit)),
+        ProtocolError::UnexpectedLeafNodeSource
+    );
+    check_lifetime(&leaf, &FixedClock(1_500)).unwrap();
+    assert_eq!(
+        protocol(check_lifetime(&leaf, &FixedClock(2_001))),
+        ProtocolError::LeafLifetimeInvalid
+    );
+    let mut other_suite = requirements();
+    other_suite.cipher_suite = CipherSuite::P256_AES128GCM_SHA256_P256;
+    assert_eq!(
+        protocol(check_capabilities(&leaf, &other_suite)),
+        ProtocolError::LeafLacksSuiteOrVersion
+    );
+    leaf.extensions
+        .push(Extension::new(ExtensionType(0xff00), vec![1]));
+    sign(&mut leaf, &signer, LeafIndex(0));
+    assert_eq!(
+        protocol(check_capabilities(&leaf, &requirements())),
+        ProtocolError::LeafExtensionNotInCapabilities(0xff00)
+    );
+    leaf.extensions.clear();
+    leaf.capabilities.credentials.clear();
+    assert_eq!(
+        protocol(check_capabilities(&leaf, &requirements())),
+        ProtocolError::LeafCredentialNotInCapabilities
+    );
+}
