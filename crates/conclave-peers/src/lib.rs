@@ -108,7 +108,9 @@ pub struct CommitOutput {
     pub commit: Vec<u8>,
     /// The Welcome for added members, an MLSMessage, when the commit adds someone.
     pub welcome: Option<Vec<u8>>,
-    /// A GroupInfo for the new epoch, an MLSMessage, when the implementation produced one.
+    /// A GroupInfo for the new epoch, an MLSMessage, when the implementation produced one
+    /// (OpenMLS: when the tree goes into Welcomes; mls-rs: never). Use
+    /// [`PeerMember::group_info`] for one on demand.
     pub group_info: Option<Vec<u8>>,
     /// The new epoch's ratchet tree (`optional<Node> ratchet_tree<V>`), when there is a
     /// Welcome that does not carry the tree itself.

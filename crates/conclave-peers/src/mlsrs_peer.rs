@@ -103,7 +103,9 @@ impl MlsRules for AdapterRules {
             .with_path_required(self.force_path.load(Ordering::Relaxed))
             .with_ratchet_tree_extension(self.tree_in_welcome.load(Ordering::Relaxed))
             .with_single_welcome_message(true)
-            .with_allow_external_commit(true))
+            // No extra signed GroupInfo in every commit (a cost OpenMLS does not pay);
+            // `group_info` makes one on demand.
+            .with_allow_external_commit(false))
     }
 
     fn encryption_options(
