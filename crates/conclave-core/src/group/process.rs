@@ -267,7 +267,7 @@ impl Group {
             .public
             .tree
             .leaf(committer)
-            .ok_or(ProtocolError::CommitterNotMember)?;
+            .ok_or(Error::Internal("framing let a blank sender through"))?;
         let mut list = Vec::with_capacity(commit.proposals.len());
         for p in &commit.proposals {
             list.push(match p {
