@@ -7,17 +7,20 @@
 //!   (its key is consumed, §9.2).
 //! - odd: the rest starts with a FramedContent, which the target signs with
 //!   the sender's fixed key and protects (bit 1 of the mode byte: 0 public,
-//!   1 private), so that the fuzzer reaches the code behind the membership
-//!   tag, the AEAD and the signature. The message is encoded, decoded and
-//!   unprotected; for a member sender at a non-blank leaf this must succeed
-//!   and give back exactly the signed content.
+//!   1 private; the other six bits choose the padding and how many
+//!   generations the sender skips first), so that the fuzzer reaches the
+//!   code behind the membership tag, the AEAD and the signature. The
+//!   message is encoded, decoded and unprotected; for a member sender at a
+//!   non-blank leaf this must succeed and give back exactly the signed
+//!   content, and a PrivateMessage must not be accepted a second time.
 #![no_main]
 
 use conclave_core::codec::{encode, DeserializeBytes, VLBytes};
 use conclave_core::framing::{
     protect_private, protect_public, sign_content, unprotect, PaddingPolicy,
 };
-use conclave_core::schedule::{SecretTree, SecretTreeConfig};
+use conclave_core::schedule::{RatchetKind, SecretTree, SecretTreeConfig};
+use conclave_core::tree::LeafIndex;
 use conclave_core::wire::{
     ContentType, FramedContent, MlsMessage, MlsMessageBody, Sender, WireFormat,
 };
@@ -48,7 +51,7 @@ fn raw(epoch: &Epoch, bytes: &[u8]) {
     }
 }
 
-fn structured(epoch: &Epoch, private: bool, padding: u8, bytes: &[u8]) {
+fn structured(epoch: &Epoch, private: bool, choice: u8, bytes: &[u8]) {
     let Ok((mut content, _)) = FramedContent::tls_deserialize_bytes(bytes) else {
         return;
     };
@@ -73,6 +76,23 @@ fn structured(epoch: &Epoch, private: bool, padding: u8, bytes: &[u8]) {
     }
     let body = if private {
         let mut sending = secret_tree(epoch);
+        if let Sender::Member(leaf) = signed.content.sender {
+            // Skip 0..=7 generations of the sender's ratchet.
+            let kind = if signed.content.content_type() == ContentType::Application {
+                RatchetKind::Application
+            } else {
+                RatchetKind::Handshake
+            };
+            for _ in 0..(choice & 7) {
+                if sending
+                    .next_sending_key(epoch.cs.as_ref(), LeafIndex(leaf), kind)
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        let padding = choice >> 3;
         let policy = match padding % 3 {
             0 => PaddingPolicy::None,
             1 => PaddingPolicy::ToMultipleOf(u16::from(padding) + 1),
@@ -91,10 +111,18 @@ fn structured(epoch: &Epoch, private: bool, padding: u8, bytes: &[u8]) {
     let bytes = encode(&MlsMessage::new(body)).expect("a protected message encodes");
     let message = decode_canonical::<MlsMessage>(&bytes).expect("a protected message decodes");
     let mut receiving = secret_tree(epoch);
-    let result = unprotect(&keys, epoch, &mut receiving, message);
+    let result = unprotect(&keys, epoch, &mut receiving, message.clone());
     let must_succeed = matches!(signed.content.sender, Sender::Member(l) if l > 0 && l < LEAVES);
     match result {
-        Ok(received) => assert_eq!(received, signed, "unprotect changed the content"),
+        Ok(received) => {
+            assert_eq!(received, signed, "unprotect changed the content");
+            if private {
+                assert!(
+                    unprotect(&keys, epoch, &mut receiving, message).is_err(),
+                    "a PrivateMessage was accepted twice"
+                );
+            }
+        }
         Err(e) => assert!(!must_succeed, "own message from a member rejected: {e}"),
     }
 }
