@@ -53,6 +53,8 @@ def message(data):
         add("key_package_validate", body)
     elif kind in ("welcome", "group_info"):
         add(kind, body)
+        if kind == "welcome":
+            add("welcome_open", b"\x00" + body)
     elif kind == "public":
         # The body starts with a FramedContent: the structured mode of the
         # framing target (public, then private protection).
@@ -61,6 +63,10 @@ def message(data):
 
 
 def walk(value, field=None):
+    if isinstance(value, dict) and "group_secrets" in value and "mls_group_info" in value:
+        # The structured mode of welcome_open: GroupSecrets then GroupInfo.
+        info = bytes.fromhex(value["mls_group_info"])[HEADER:]
+        add("welcome_open", b"\x01" + bytes.fromhex(value["group_secrets"]) + info)
     if isinstance(value, dict):
         for k, v in value.items():
             walk(v, k)

@@ -123,3 +123,15 @@ impl MemberKeys for Epoch {
         (index == 0).then(|| self.external.public_key())
     }
 }
+
+/// The suite-1 case of the official `welcome.json` vector: a KeyPackage (as
+/// an MLSMessage), its init private key, and the key that signed the
+/// GroupInfo of the vector's Welcome (which is a seed of `welcome_open`).
+pub mod welcome_vector {
+    /// `key_package` (an MLSMessage).
+    pub const KEY_PACKAGE: &str = "00010005000100012028b2cd6417984dc4708c61a1cce7c0f11d181bd36d6f7a610ea21cb96f79ba6020275d9e6337b11a5e21ba755f2353053a500103efa1c5ac7c07d3a78f8817ad2d203de79c7e370156ce25a88d897a8ea7c8f90fea1f71fbeb5f31855312d8750007000120b640fbb0df8e646b29c83c5ed08aea89f72ab108922827ea76cd3b917d6d99420200010c00010002000300040005000600000400010002010000000000000000ffffffffffffffff004040fd81837a40a9ba774bb44db665081f4d0ff2a8f680ce5c902b17acc4ae6d9a14b9d4e9b4f8e7d74af8ff42032ec9caadf267e85931b550eebbe480150d4b9b0a0040401ec696ab731d5a7b1092b0db9912fe35086e188ce2946996bdf3cec463849f1a32f653b6e246b8b85a486ce3f604891501052c3d7bbee2155fff6a367e5a1f03";
+    /// `init_priv`.
+    pub const INIT_PRIV: &str = "c697caf7ae54f695f9411d9dc81a206b91fabcaac62a13763213a045ecd72b1e";
+    /// `signer_pub`.
+    pub const SIGNER_PUB: &str = "4e61ed19803e994259745f59aabd3f0be3c171ae99d49a29974b5a5cee134241";
+}
