@@ -78,6 +78,26 @@ impl TreeChanges {
         self.leaves.len() + self.parents.len() + self.hashes.len()
     }
 
+    /// The node indices whose content the merge changes, over a base tree of
+    /// width `base`: the nodes written, and the base nodes a truncation
+    /// drops (they read as blank, or lie outside the new width).
+    pub fn changed_nodes(&self, base: TreeSize) -> BTreeSet<u32> {
+        let mut out: BTreeSet<u32> = self
+            .leaves
+            .iter()
+            .map(|(i, _)| i.saturating_mul(2))
+            .collect();
+        out.extend(
+            self.parents
+                .iter()
+                .map(|(j, _)| j.saturating_mul(2).saturating_add(1)),
+        );
+        let keep = self.keep.leaves().min(self.width.leaves());
+        let kept_width = (2 * keep).saturating_sub(1);
+        out.extend(kept_width..base.node_width());
+        out
+    }
+
     /// Whether the changes change nothing.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -220,6 +240,37 @@ impl RatchetTree {
         }
         leaves.resize(width, None);
         parents.resize(width - 1, None);
+        Self::build(cs, leaves, parents)
+    }
+
+    /// A tree of `width` leaves (a power of two) from its non-blank nodes by
+    /// node index, as a snapshot stores them; every subtree hash is
+    /// recomputed. Indices outside the width or of the wrong parity are
+    /// refused.
+    pub fn from_indexed_nodes(
+        cs: &dyn CipherSuiteProvider,
+        width: u32,
+        nodes: Vec<(u32, Node)>,
+    ) -> Result<Self> {
+        // The width is bounded by the nodes given (a stored tree is
+        // truncated, §7.7), so a corrupt width cannot cause a huge allocation.
+        let max_node = nodes.iter().map(|(i, _)| u64::from(*i)).max().unwrap_or(0);
+        let size = TreeSize::new(width)
+            .filter(|w| w.leaves().is_power_of_two())
+            .filter(|w| u64::from(w.node_width()) <= 4 * (max_node + 1))
+            .ok_or(ProtocolError::RatchetTreeTooLarge)?;
+        let mut leaves = vec![None; size.leaves() as usize];
+        let mut parents = vec![None; size.leaves() as usize - 1];
+        for (i, node) in nodes {
+            let slot = match (node, i % 2 == 0) {
+                (Node::Leaf(l), true) => leaves.get_mut(i as usize / 2).map(|s| *s = Some(l)),
+                (Node::Parent(p), false) => parents.get_mut(i as usize / 2).map(|s| *s = Some(p)),
+                _ => None,
+            };
+            if slot.is_none() {
+                return Err(ProtocolError::NodeTypeAtWrongPosition { node: i }.into());
+            }
+        }
         Self::build(cs, leaves, parents)
     }
 
