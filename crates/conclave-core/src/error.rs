@@ -367,6 +367,23 @@ pub enum ProtocolError {
     /// is [`ProtocolError::LeafExtensionNotInCapabilities`]).
     #[error("KeyPackage extension type {0:#06x} is not in its leaf's capabilities (RFC 9420 §10)")]
     KeyPackageExtensionNotInCapabilities(u16),
+    /// §10: "The value for `init_key` MUST be a public key for the
+    /// asymmetric encryption scheme defined by `cipher_suite`" (checked here
+    /// by its length, `Npk` of the suite's KEM).
+    #[error("the KeyPackage's init_key is not a public key of its suite's KEM (RFC 9420 §10)")]
+    KeyPackageInitKeyInvalid,
+    /// §10: "the `leaf_node` field MUST be valid for the cipher suite,
+    /// including both the `encryption_key` and `signature_key` fields"
+    /// (the encryption key checked by its length; the signature key by the
+    /// signatures it must verify).
+    #[error("the KeyPackage's leaf encryption_key is not a public key of its suite's KEM (RFC 9420 §10)")]
+    KeyPackageEncryptionKeyInvalid,
+    /// §13.4: "A client adding a new member to a group MUST verify that the
+    /// LeafNode for the new member is compatible with the group's extensions.
+    /// The `capabilities` field MUST indicate support for each extension in
+    /// the GroupContext."
+    #[error("leaf capabilities lack GroupContext extension type {0:#06x} (RFC 9420 §13.4)")]
+    LeafLacksGroupContextExtension(u16),
     /// §5.3.1: the Authentication Service (the application's
     /// `IdentityValidator`) rejected a credential. The reason never holds
     /// secret material.

@@ -110,6 +110,7 @@ impl Checks<'_> {
                     self.cs,
                     &add.key_package,
                     &self.requirements(required.as_ref()),
+                    &self.context.extensions,
                     self.clock,
                     self.identity,
                 )

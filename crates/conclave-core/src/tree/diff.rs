@@ -189,11 +189,37 @@ impl<'a> TreeDiff<'a> {
         self.hashes.retain(|&x, _| x < nodes);
     }
 
+    /// The leftmost blank leaf of the diff: the first of the base's blank
+    /// leaves not filled here, of the leaves blanked here, and of the leaves
+    /// past `keep` not filled here. O(log N + changed leaves).
+    pub fn first_blank_leaf(&self) -> Option<LeafIndex> {
+        let limit = self.size.leaves();
+        let keep = self.keep.leaves().min(limit);
+        let filled = |i: &u32| matches!(self.leaves.get(i), Some(Some(_)));
+        let from_base = self
+            .base
+            .blank_leaves
+            .range(..keep)
+            .find(|i| !filled(i))
+            .copied();
+        let from_overlay = self
+            .leaves
+            .iter()
+            .find(|(i, l)| l.is_none() && **i < limit)
+            .map(|(i, _)| *i);
+        let beyond = (keep..limit).find(|i| !filled(i));
+        [from_base, from_overlay, beyond]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(LeafIndex)
+    }
+
     /// Adds `leaf` at the leftmost blank leaf, extending the tree if there is
     /// none, and lists it as unmerged at every non-blank node above it (§12.1.1).
     pub fn add_leaf(&mut self, leaf: LeafNode) -> Result<LeafIndex> {
-        let index = match (0..self.size.leaves()).find(|&i| self.leaf(LeafIndex(i)).is_none()) {
-            Some(i) => LeafIndex(i),
+        let index = match self.first_blank_leaf() {
+            Some(i) => i,
             None => {
                 let first_new = self.size.leaves();
                 self.extend()?;

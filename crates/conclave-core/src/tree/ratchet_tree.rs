@@ -13,25 +13,40 @@
 //! Import and export use the `ratchet_tree` form of §12.4.3.3: an
 //! `optional<Node>` vector without trailing blank nodes.
 
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
-use super::view::TreeView;
+use super::view::{subtree_contains, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
 use crate::{Error, ProtocolError};
 
-/// A ratchet tree with its subtree hashes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fresh tree version number.
+fn next_version() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A ratchet tree with its subtree hashes. Two trees are equal when their
+/// nodes and hashes are (whatever their version).
+#[derive(Debug, Clone)]
 pub struct RatchetTree {
     /// The width in leaves (a power of two); `leaves.len()`.
     pub(super) size: TreeSize,
     pub(super) leaves: Vec<Option<LeafNode>>,
+    /// The indices of the blank leaves, so that an Add finds the leftmost
+    /// one in O(log N) (§12.1.1).
+    pub(super) blank_leaves: BTreeSet<u32>,
     pub(super) parents: Vec<Option<ParentNode>>,
     pub(super) hash_len: usize,
     /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
     pub(super) hashes: Vec<u8>,
-    /// Changes at every merge, so that changes staged on another version are refused.
+    /// A process-wide unique number, renewed at every merge, so that changes
+    /// staged on another version of the tree (or on a clone that has since
+    /// changed) are refused.
     pub(super) version: u64,
 }
 
@@ -83,13 +98,20 @@ impl RatchetTree {
             return Err(Error::Internal("tree parents do not match its leaves"));
         }
         let hash_len = cs.hash_len();
+        let blank_leaves = leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.is_none())
+            .map(|(i, _)| i as u32)
+            .collect();
         let mut tree = Self {
             size: width,
             leaves,
+            blank_leaves,
             parents,
             hash_len,
             hashes: vec![0; width.node_width() as usize * hash_len],
-            version: 0,
+            version: next_version(),
         };
         tree.hash_all(cs, width.root())?;
         Ok(tree)
@@ -154,7 +176,21 @@ impl RatchetTree {
                 (None, true) => leaves.push(None),
                 (None, false) => parents.push(None),
                 (Some(Node::Leaf(l)), true) => leaves.push(Some(l)),
-                (Some(Node::Parent(p)), false) => parents.push(Some(p)),
+                (Some(Node::Parent(p)), false) => {
+                    // Bounds only (so that no later index arithmetic can
+                    // overflow); the full §12.4.3.1 checks are in `validate`.
+                    let x = NodeIndex(i as u32);
+                    if let Some(&u) = p
+                        .unmerged_leaves
+                        .iter()
+                        .find(|&&u| !subtree_contains(x, LeafIndex(u)))
+                    {
+                        return Err(
+                            ProtocolError::UnmergedLeafNotBelow { node: x.0, leaf: u }.into()
+                        );
+                    }
+                    parents.push(Some(p))
+                }
                 (Some(_), _) => {
                     return Err(ProtocolError::NodeTypeAtWrongPosition { node: i as u32 }.into())
                 }
@@ -202,9 +238,14 @@ impl RatchetTree {
             .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
     }
 
+    /// The leftmost blank leaf, if any.
+    pub fn first_blank_leaf(&self) -> Option<LeafIndex> {
+        self.blank_leaves.first().map(|&i| LeafIndex(i))
+    }
+
     /// The number of non-blank leaves.
     pub fn member_count(&self) -> usize {
-        self.leaves.iter().filter(|l| l.is_some()).count()
+        self.leaves.len() - self.blank_leaves.len()
     }
 
     /// The leaf whose encryption key is `key`.
@@ -237,6 +278,8 @@ impl RatchetTree {
         let width = changes.width.leaves() as usize;
         let keep = changes.keep.leaves().min(changes.width.leaves()) as usize;
         self.leaves.truncate(keep);
+        let _ = self.blank_leaves.split_off(&(keep as u32));
+        self.blank_leaves.extend(keep as u32..width as u32);
         self.parents.truncate(keep.saturating_sub(1));
         self.hashes
             .truncate((2 * keep).saturating_sub(1) * self.hash_len);
@@ -246,6 +289,11 @@ impl RatchetTree {
             .resize(changes.width.node_width() as usize * self.hash_len, 0);
         for (i, leaf) in changes.leaves {
             if let Some(slot) = self.leaves.get_mut(i as usize) {
+                if leaf.is_some() {
+                    self.blank_leaves.remove(&i);
+                } else {
+                    self.blank_leaves.insert(i);
+                }
                 *slot = leaf;
             }
         }
@@ -259,10 +307,18 @@ impl RatchetTree {
                 self.set_hash(NodeIndex(x), &h)?;
             }
         }
-        self.version = self.version.wrapping_add(1);
+        self.version = next_version();
         Ok(())
     }
 }
+
+impl PartialEq for RatchetTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.leaves == other.leaves && self.parents == other.parents && self.hashes == other.hashes
+    }
+}
+
+impl Eq for RatchetTree {}
 
 impl TreeView for RatchetTree {
     fn width(&self) -> TreeSize {

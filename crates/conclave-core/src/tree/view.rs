@@ -48,14 +48,6 @@ pub fn subtree_contains(x: NodeIndex, leaf: LeafIndex) -> bool {
     lo <= n && n <= hi
 }
 
-/// The range of leaves `[first, last]` under `x`.
-pub fn subtree_leaves(x: NodeIndex) -> (u32, u32) {
-    let k = x.level();
-    let lo = (u64::from(x.0) - ((1u64 << k) - 1)) / 2;
-    let hi = (u64::from(x.0) + ((1u64 << k) - 1)) / 2;
-    (lo as u32, hi as u32)
-}
-
 /// Read access to a ratchet tree. The width is always a power of two (§7.7):
 /// every node index below `2 * width - 1` exists, blank or not.
 pub trait TreeView {
@@ -121,6 +113,9 @@ pub trait TreeView {
     fn filtered_direct_path(&self, leaf: LeafIndex) -> Vec<(NodeIndex, NodeIndex)> {
         let size = self.width();
         let mut out = Vec::new();
+        if leaf.0 >= size.leaves() {
+            return out;
+        }
         let mut cur = leaf.node();
         while let (Some(p), Some(s)) = (size.parent(cur), size.sibling(cur)) {
             if !self.resolution_is_empty(s) {
@@ -163,5 +158,25 @@ fn resolve_into<V: TreeView + ?Sized>(
                 resolve_into(view, r, out, limit);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_membership_follows_the_array_layout() {
+        // Node 3 heads leaves 0..=3; node 11 heads leaves 4..=7; a leaf heads itself.
+        assert!(subtree_contains(NodeIndex(3), LeafIndex(0)));
+        assert!(subtree_contains(NodeIndex(3), LeafIndex(3)));
+        assert!(!subtree_contains(NodeIndex(3), LeafIndex(4)));
+        assert!(subtree_contains(NodeIndex(11), LeafIndex(7)));
+        assert!(!subtree_contains(NodeIndex(11), LeafIndex(3)));
+        assert!(subtree_contains(NodeIndex(6), LeafIndex(3)));
+        assert!(!subtree_contains(NodeIndex(6), LeafIndex(2)));
+        // The largest root covers every leaf; far out of range, no overflow.
+        assert!(subtree_contains(NodeIndex(u32::MAX), LeafIndex(0)));
+        assert!(!subtree_contains(NodeIndex(7), LeafIndex(u32::MAX)));
     }
 }
