@@ -499,13 +499,7 @@ impl Group {
         self.public.interim_transcript_hash = next.interim;
         self.public.confirmation_tag = next.confirmation_tag;
         let mut keys = next.private_keys;
-        let stale: Vec<_> = keys
-            .nodes()
-            .filter(|x| self.public.tree.node(*x).is_none())
-            .collect();
-        for x in stale {
-            keys.remove(x);
-        }
+        keys.prune(&self.public.tree);
         self.own.private_keys = keys;
         self.own.pending_updates.clear();
         self.own.pending_commit = None;
