@@ -86,3 +86,18 @@ fn message_protection() {
 fn welcome() {
     run("welcome.json");
 }
+
+#[test]
+fn passive_client_welcome() {
+    run("passive-client-welcome.json");
+}
+
+#[test]
+fn passive_client_handling_commit() {
+    run("passive-client-handling-commit.json");
+}
+
+#[test]
+fn passive_client_random() {
+    run("passive-client-random.json");
+}

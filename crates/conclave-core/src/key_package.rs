@@ -25,7 +25,8 @@
 use crate::codec::{self, VLBytes};
 use crate::credential::{IdentityValidator, SUPPORTED_CREDENTIAL_TYPES};
 use crate::crypto::{
-    ref_hash, sign_with_label, verify_with_label, CipherSuite, CipherSuiteProvider, Secret, Signer,
+    ref_hash, sign_with_label, verify_with_label, CipherSuite, CipherSuiteProvider, KemId, Secret,
+    Signer,
 };
 use crate::error::Result;
 use crate::time::Clock;
@@ -107,8 +108,28 @@ pub fn default_lifetime(now: u64) -> Lifetime {
 
 /// Builds a KeyPackage (§10). Every setting has a default; see the methods.
 ///
-/// ```ignore
-/// let bundle = KeyPackageBuilder::new().build(&*cs, &signer, Credential::basic("alice"), &clock)?;
+/// ```
+/// use conclave_core::credential::BasicIdentityValidator;
+/// use conclave_core::crypto::{CipherSuite, CryptoProvider, SignatureKeyPair};
+/// use conclave_core::key_package::{key_package_ref, validate_key_package, KeyPackageBuilder};
+/// use conclave_core::time::SystemClock;
+/// use conclave_core::tree::validate::GroupRequirements;
+/// use conclave_core::wire::{Credential, ProtocolVersion};
+///
+/// # fn main() -> Result<(), conclave_core::Error> {
+/// let suite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
+/// let cs = conclave_rustcrypto::RustCryptoProvider::new().cipher_suite(suite)?;
+/// let signer = SignatureKeyPair::generate(cs.clone())?;
+///
+/// // Alice publishes a KeyPackage and keeps the bundle's private keys.
+/// let bundle = KeyPackageBuilder::new().build(&*cs, &signer, Credential::basic("alice"), &SystemClock)?;
+///
+/// // A member of a group in the same suite checks it before adding Alice.
+/// let group = GroupRequirements { cipher_suite: suite, version: ProtocolVersion::MLS10, required: None };
+/// validate_key_package(&*cs, &bundle.key_package, &group, &[], &SystemClock, &BasicIdentityValidator::new())?;
+/// assert_eq!(key_package_ref(&*cs, &bundle.key_package)?.len(), 32);
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct KeyPackageBuilder {
@@ -351,6 +372,38 @@ fn add_grease(
     Ok(())
 }
 
+/// Checks that a leaf's capabilities list every non-default extension type
+/// of the GroupContext's `extensions` (§13.4), as an Add requires (and a
+/// GroupContextExtensions proposal of every member, §12.1.7).
+pub fn check_leaf_supports_group_extensions(
+    leaf: &LeafNode,
+    group_context_extensions: &[Extension],
+) -> Result<()> {
+    match group_context_extensions
+        .iter()
+        .find(|e| !listed(&leaf.capabilities, e.extension_type))
+    {
+        Some(e) => Err(ProtocolError::LeafLacksGroupContextExtension(e.extension_type.0).into()),
+        None => Ok(()),
+    }
+}
+
+/// `Npk`, the length of a serialized public key of the suite's KEM
+/// (RFC 9180 §7.1): an uncompressed SEC1 point or a raw Montgomery u-coordinate.
+fn kem_public_key_len(suite: CipherSuite) -> Result<usize> {
+    let kem = suite
+        .algorithms()
+        .ok_or_else(|| Error::Unsupported(format!("ciphersuite {:#06x}", suite.0)))?
+        .kem;
+    Ok(match kem {
+        KemId::DhKemP256 => 65,
+        KemId::DhKemP384 => 97,
+        KemId::DhKemP521 => 133,
+        KemId::DhKemX25519 => 32,
+        KemId::DhKemX448 => 56,
+    })
+}
+
 /// `KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)`
 /// (§5.2), over the KeyPackage's encoding.
 pub fn key_package_ref(cs: &dyn CipherSuiteProvider, key_package: &KeyPackage) -> Result<Vec<u8>> {
@@ -387,10 +440,15 @@ pub fn key_package_from_message(message: &MlsMessage) -> Result<&KeyPackage> {
 ///    credential type, every required capability and every non-default
 ///    extension type of `leaf_node.extensions` and of `extensions` (§10);
 ///    neither list repeats an extension type (§13.4);
-/// 4. `init_key` differs from `leaf_node.encryption_key`;
+/// 4. `init_key` and `leaf_node.encryption_key` are public keys of the
+///    suite's KEM (by their length; a bad point fails when encrypted to) and
+///    differ from each other;
 /// 5. the LeafNode signature and the KeyPackage signature verify under
 ///    `leaf_node.signature_key`;
-/// 6. `identity` accepts the credential bound to that key (§5.3.1).
+/// 6. the leaf's capabilities list every non-default extension type of
+///    `group_context_extensions`, the GroupContext's extensions (§13.4; pass
+///    `&[]` when no group is involved yet);
+/// 7. `identity` accepts the credential bound to that key (§5.3.1).
 ///
 /// Not checked here, because they need the group's tree: uniqueness of the
 /// signature and encryption keys among the members, and the support of every
@@ -399,6 +457,7 @@ pub fn validate_key_package(
     cs: &dyn CipherSuiteProvider,
     key_package: &KeyPackage,
     group: &GroupRequirements<'_>,
+    group_context_extensions: &[Extension],
     clock: &dyn Clock,
     identity: &dyn IdentityValidator,
 ) -> Result<()> {
@@ -427,12 +486,20 @@ pub fn validate_key_package(
     check_unique_types(&leaf.extensions)?;
     check_unique_types(&key_package.extensions)?;
     check_capabilities(leaf, group)?;
+    check_leaf_supports_group_extensions(leaf, group_context_extensions)?;
     if let Some(e) = key_package
         .extensions
         .iter()
         .find(|e| !listed(&leaf.capabilities, e.extension_type))
     {
         return Err(ProtocolError::KeyPackageExtensionNotInCapabilities(e.extension_type.0).into());
+    }
+    let npk = kem_public_key_len(group.cipher_suite)?;
+    if key_package.init_key.as_slice().len() != npk {
+        return Err(ProtocolError::KeyPackageInitKeyInvalid.into());
+    }
+    if leaf.encryption_key.as_slice().len() != npk {
+        return Err(ProtocolError::KeyPackageEncryptionKeyInvalid.into());
     }
     if key_package.init_key.as_slice() == leaf.encryption_key.as_slice() {
         return Err(ProtocolError::InitKeyEqualsEncryptionKey.into());

@@ -16,6 +16,7 @@
 //! - [`schedule`]: key schedule, PSKs, transcript hashes and the secret tree (§8, §9).
 //! - [`framing`]: message framing and protection (§6).
 //! - [`key_package`]: KeyPackage generation, reference and validation (§10).
+//! - [`group`]: the group engine: create, join, propose, commit, process (§11–§13).
 //! - [`credential`]: the `IdentityValidator` (Authentication Service) trait (§5.3).
 //!
 //! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
@@ -26,6 +27,7 @@ pub mod credential;
 pub mod crypto;
 pub mod error;
 pub mod framing;
+pub mod group;
 pub mod key_package;
 pub mod schedule;
 pub mod time;

@@ -82,7 +82,14 @@ impl Fixture {
     }
 
     fn validate_in(&self, kp: &KeyPackage, g: &GroupRequirements<'_>) -> Result<(), Error> {
-        validate_key_package(&*self.cs, kp, g, &CLOCK, &BasicIdentityValidator::new())
+        validate_key_package(
+            &*self.cs,
+            kp,
+            g,
+            &[],
+            &CLOCK,
+            &BasicIdentityValidator::new(),
+        )
     }
 }
 
@@ -330,7 +337,14 @@ fn key_package_rejects_expired_and_future_lifetime() {
     let v = BasicIdentityValidator::new();
     for now in [NOW + 91 * 86400, NOW - 2 * 3600] {
         assert_eq!(
-            protocol(validate_key_package(&*f.cs, &kp, &g, &FixedClock(now), &v)),
+            protocol(validate_key_package(
+                &*f.cs,
+                &kp,
+                &g,
+                &[],
+                &FixedClock(now),
+                &v
+            )),
             ProtocolError::LeafLifetimeInvalid
         );
     }
@@ -523,4 +537,61 @@ fn key_package_rejects_credential_refused_by_identity_validator() {
         protocol(f.validate(&kp)),
         ProtocolError::CredentialRejected(_)
     ));
+}
+
+#[test]
+fn key_package_rejects_init_key_of_wrong_length() {
+    let f = Fixture::new(CipherSuite::P256_AES128GCM_SHA256_P256);
+    let mut kp = f.key_package();
+    let mut key = kp.init_key.as_slice().to_vec();
+    key.pop();
+    kp.init_key = VLBytes::new(key);
+    f.resign_outer(&mut kp);
+    assert_eq!(
+        protocol(f.validate(&kp)),
+        ProtocolError::KeyPackageInitKeyInvalid
+    );
+}
+
+#[test]
+fn key_package_rejects_encryption_key_of_wrong_length() {
+    let f = Fixture::ed25519();
+    let mut kp = f.key_package();
+    kp.leaf_node.encryption_key = VLBytes::new(vec![7; 31]);
+    f.resign(&mut kp);
+    assert_eq!(
+        protocol(f.validate(&kp)),
+        ProtocolError::KeyPackageEncryptionKeyInvalid
+    );
+}
+
+#[test]
+fn key_package_rejects_leaf_lacking_group_context_extension() {
+    let f = Fixture::ed25519();
+    let kp = f
+        .build(KeyPackageBuilder::new().capabilities(Capabilities {
+            extensions: vec![ExtensionType(0xff30)],
+            ..default_capabilities(f.cs.cipher_suite())
+        }))
+        .key_package;
+    let g = group(f.cs.cipher_suite());
+    let v = BasicIdentityValidator::new();
+    // Default types need no listing; a listed type passes.
+    let supported = [
+        Extension::new(ExtensionType::EXTERNAL_SENDERS, vec![0]),
+        Extension::new(ExtensionType(0xff30), vec![]),
+    ];
+    validate_key_package(&*f.cs, &kp, &g, &supported, &CLOCK, &v).unwrap();
+    let unsupported = [Extension::new(ExtensionType(0xff31), vec![])];
+    assert_eq!(
+        protocol(validate_key_package(
+            &*f.cs,
+            &kp,
+            &g,
+            &unsupported,
+            &CLOCK,
+            &v
+        )),
+        ProtocolError::LeafLacksGroupContextExtension(0xff31)
+    );
 }

@@ -156,6 +156,7 @@ fn commit(
     let template = diff.leaf(sender).unwrap().clone();
     let path = apply_new_path(&mut diff, cs_ref, sender, &template, &me.signer, GROUP_ID).unwrap();
     let context = diff.root_hash(cs_ref).unwrap();
+    assert_subtree_index(&diff);
     let update = encrypt_path(&diff, cs_ref, &path, &context, &added).unwrap();
     let sender_keys = path.private_keys(&me.keys, &diff);
     // Every other current member processes the commit on its own diff.
@@ -229,9 +230,33 @@ fn reimport(cs: &dyn CipherSuiteProvider, nodes: Vec<Option<Node>>) -> RatchetTr
     RatchetTree::from_nodes(cs, nodes).unwrap()
 }
 
-/// Checks every cached hash against a fresh import of the same nodes.
+/// Checks the non-blank index of a view against a walk over every node.
+fn assert_subtree_index<V: TreeView>(view: &V) {
+    let width = view.width().node_width();
+    for x in 0..width {
+        let span = (1u32 << NodeIndex(x).level()) - 1;
+        let brute =
+            (x - span..=(x + span).min(width - 1)).any(|n| view.node(NodeIndex(n)).is_some());
+        assert_eq!(view.subtree_has_node(NodeIndex(x)), brute, "node {x}");
+    }
+}
+
+/// Checks every cached hash (and the blank-leaf and non-blank indices)
+/// against a fresh import of the same nodes.
 fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
+    assert_subtree_index(tree);
+    assert_subtree_index(&tree.diff());
     let fresh = reimport(cs, tree.to_nodes());
+    let first_blank = (0..tree.leaf_count())
+        .map(LeafIndex)
+        .find(|&l| tree.leaf(l).is_none());
+    assert_eq!(tree.first_blank_leaf(), first_blank);
+    let last_member = (0..tree.leaf_count())
+        .rev()
+        .map(LeafIndex)
+        .find(|&l| tree.leaf(l).is_some());
+    assert_eq!(tree.diff().last_member(), last_member);
+    assert_eq!(tree.member_count(), tree.members().count());
     for x in 0..tree.width().node_width() {
         assert_eq!(
             tree.node_hash(NodeIndex(x)),
@@ -300,6 +325,7 @@ fn remove_truncates_then_add_extends_without_resurrecting() {
     // half (including node 4's old path) reads as blank.
     let at = diff.add_leaf(leaf).unwrap();
     assert_eq!(at, LeafIndex(4));
+    assert_subtree_index(&diff);
     assert!(diff.parent(NodeIndex(9)).is_none());
     let changes = diff.into_changes(cs.as_ref()).unwrap();
     tree.merge(changes).unwrap();
@@ -654,12 +680,16 @@ fn unmerged_leaf_not_below_its_node_is_rejected() {
     let cs = suite();
     let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
     // Node 1 covers leaves 0 and 1 only.
+    // Import already refuses it (an index outside the subtree is a bounds
+    // error there).
     set_unmerged(&mut nodes, 1, vec![5]);
-    let broken = reimport(cs.as_ref(), nodes);
-    assert_eq!(
-        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
-        ProtocolError::UnmergedLeafNotBelow { node: 1, leaf: 5 }
-    );
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), nodes),
+        Err(Error::Protocol(ProtocolError::UnmergedLeafNotBelow {
+            node: 1,
+            leaf: 5
+        }))
+    ));
 }
 
 #[test]
@@ -773,4 +803,209 @@ fn leaf_checks_name_their_rule() {
         protocol(check_capabilities(&leaf, &requirements())),
         ProtocolError::LeafCredentialNotInCapabilities
     );
+}
+
+#[test]
+fn update_must_change_the_encryption_key() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 2, &[]);
+    let old = tree.leaf(LeafIndex(1)).unwrap();
+    let mut same = old.clone();
+    same.leaf_node_source = LeafNodeSource::Update;
+    assert_eq!(
+        protocol(conclave_core::tree::validate::check_update_changes_key(
+            old, &same
+        )),
+        ProtocolError::UpdateKeepsEncryptionKey
+    );
+    let (fresh, _, _) = key_package_leaf(&cs, "fresh");
+    conclave_core::tree::validate::check_update_changes_key(old, &fresh).unwrap();
+}
+
+#[test]
+fn new_leaf_is_checked_against_the_members() {
+    use conclave_core::tree::validate::check_leaf_against_tree;
+    let cs = suite();
+    let (tree, members) = group(&cs, 3, &[]);
+    let (fresh, _, _) = key_package_leaf(&cs, "fresh");
+    check_leaf_against_tree(&tree, &fresh, LeafIndex(3)).unwrap();
+    // Replacing leaf 1 by itself is fine: the replaced leaf is not compared.
+    check_leaf_against_tree(&tree, tree.leaf(LeafIndex(1)).unwrap(), LeafIndex(1)).unwrap();
+
+    let mut dup_enc = fresh.clone();
+    dup_enc.encryption_key = tree.parent(NodeIndex(1)).unwrap().encryption_key.clone();
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &dup_enc, LeafIndex(3))),
+        ProtocolError::DuplicateEncryptionKey { node: 1 }
+    );
+    let mut dup_sig = fresh.clone();
+    dup_sig.signature_key = members[2].signer.public_key().to_vec().into();
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &dup_sig, LeafIndex(3))),
+        ProtocolError::DuplicateSignatureKey { leaf: 2 }
+    );
+    let mut x509 = fresh;
+    x509.credential = Credential::X509 {
+        certificates: vec![],
+    };
+    x509.capabilities
+        .credentials
+        .push(conclave_core::wire::CredentialType::X509);
+    assert_eq!(
+        protocol(check_leaf_against_tree(&tree, &x509, LeafIndex(3))),
+        ProtocolError::CredentialTypeNotSupportedByAll(2)
+    );
+}
+
+#[test]
+fn out_of_range_unmerged_leaf_is_rejected_at_import() {
+    let cs = suite();
+    let mut nodes = tree_with_unmerged_leaves(&cs).to_nodes();
+    set_unmerged(&mut nodes, 7, vec![5, u32::MAX]);
+    assert!(matches!(
+        RatchetTree::from_nodes(cs.as_ref(), nodes),
+        Err(Error::Protocol(ProtocolError::UnmergedLeafNotBelow {
+            node: 7,
+            leaf: u32::MAX
+        }))
+    ));
+}
+
+#[test]
+fn adds_fill_the_leftmost_blank_leaf_of_the_diff() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 6, &[]);
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    diff.remove_leaf(LeafIndex(1)).unwrap();
+    let (a, _, _) = key_package_leaf(&cs, "a");
+    let (b, _, _) = key_package_leaf(&cs, "b");
+    let (c, _, _) = key_package_leaf(&cs, "c");
+    let (d, _, _) = key_package_leaf(&cs, "d");
+    assert_eq!(diff.add_leaf(a).unwrap(), LeafIndex(1));
+    assert_eq!(diff.add_leaf(b).unwrap(), LeafIndex(4));
+    assert_eq!(diff.add_leaf(c).unwrap(), LeafIndex(6));
+    assert_eq!(diff.add_leaf(d).unwrap(), LeafIndex(7));
+    assert_subtree_index(&diff);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.first_blank_leaf(), None);
+    assert_cache_exact(cs.as_ref(), &tree);
+    let mut diff = tree.diff();
+    let (e, _, _) = key_package_leaf(&cs, "e");
+    assert_eq!(diff.add_leaf(e).unwrap(), LeafIndex(8));
+    assert_eq!(diff.width().leaves(), 16);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.first_blank_leaf(), Some(LeafIndex(9)));
+    assert_cache_exact(cs.as_ref(), &tree);
+}
+
+#[test]
+fn many_recipients_are_encrypted_to_in_parallel_and_all_decrypt() {
+    let cs = suite();
+    // Two members, then 14 added without a path: the root's copath child
+    // is blank and its resolution lists many leaves, so the path of 0 has
+    // more than 8 recipients (the threshold for a second thread).
+    let (mut tree, members) = group(&cs, 2, &[]);
+    let mut members: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    let names: Vec<String> = (0..14).map(|i| format!("x{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    add_only(&cs, &mut tree, &mut members, &names);
+    let update = commit(&cs, &mut tree, &mut members, LeafIndex(0), vec![]);
+    let recipients: usize = update
+        .nodes
+        .iter()
+        .map(|n| n.encrypted_path_secret.len())
+        .sum();
+    assert_eq!(recipients, 15);
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+}
+
+#[test]
+fn pruning_forgets_keys_of_blanked_nodes() {
+    let cs = suite();
+    let (mut tree, members) = group(&cs, 4, &[1]);
+    let mut keys = members[0].keys.clone();
+    assert!(keys.get(NodeIndex(1)).is_some());
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(1)).unwrap();
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    keys.prune(&tree);
+    assert!(keys.get(NodeIndex(1)).is_none());
+    assert!(keys.get(NodeIndex(3)).is_none());
+    assert!(keys.get(NodeIndex(0)).is_some());
+}
+
+#[test]
+fn update_path_leaf_must_have_source_commit() {
+    let cs = suite();
+    let (tree, members, mut update, _, sender) = processed_group(&cs);
+    update.leaf_node.leaf_node_source = LeafNodeSource::Update;
+    sign(&mut update.leaf_node, &members[0].signer, sender);
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(&mut diff, cs.as_ref(), sender, &update)),
+        ProtocolError::UnexpectedLeafNodeSource
+    );
+    let mut diff = tree.diff();
+    assert_eq!(
+        protocol(apply_received_path(
+            &mut diff,
+            cs.as_ref(),
+            LeafIndex(9),
+            &update
+        )),
+        ProtocolError::UpdatePathSenderNotMember
+    );
+}
+
+#[test]
+fn changes_staged_on_a_clone_that_moved_on_are_refused() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 3, &[]);
+    let mut clone = tree.clone();
+    assert_eq!(clone, tree);
+    let staged_on_original = {
+        let mut d = tree.diff();
+        d.remove_leaf(LeafIndex(2)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    let moved = {
+        let mut d = clone.diff();
+        d.remove_leaf(LeafIndex(1)).unwrap();
+        d.into_changes(cs.as_ref()).unwrap()
+    };
+    clone.merge(moved).unwrap();
+    assert!(matches!(
+        clone.merge(staged_on_original),
+        Err(Error::Misuse(_))
+    ));
+    // Same content, different histories: equal.
+    let rebuilt = reimport(cs.as_ref(), clone.to_nodes());
+    assert_eq!(rebuilt, clone);
+}
+
+#[test]
+fn removes_truncate_only_when_the_right_half_is_blank() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 7, &[]);
+    let mut diff = tree.diff();
+    // Blank 6, then 4: leaf 5 keeps the width at 8.
+    diff.remove_leaf(LeafIndex(6)).unwrap();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    assert_eq!(diff.width().leaves(), 8);
+    assert_eq!(diff.last_member(), Some(LeafIndex(5)));
+    // Removing 5 empties the right half: 8 -> 4, and 3 is the last member.
+    assert_subtree_index(&diff);
+    diff.remove_leaf(LeafIndex(5)).unwrap();
+    assert_eq!(diff.width().leaves(), 4);
+    assert_subtree_index(&diff);
+    assert_eq!(diff.last_member(), Some(LeafIndex(3)));
+    // Remove 1, 2, 3: 4 -> 1 (only leaf 0 is left).
+    for i in [2, 1, 3] {
+        diff.remove_leaf(LeafIndex(i)).unwrap();
+    }
+    assert_eq!(diff.width().leaves(), 1);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.member_count(), 1);
+    assert_cache_exact(cs.as_ref(), &tree);
 }

@@ -9,7 +9,9 @@
 //! 1. it is an `x509` credential with 1 to [`MAX_CHAIN_LENGTH`] certificates,
 //!    `certificates[0]` the end-entity certificate and the rest intermediates
 //!    (§5.3: "The chain is ordered such that the first entry
-//!    (certificates[0]) is the end-entity certificate");
+//!    (certificates[0]) is the end-entity certificate"), to which the
+//!    validator may add intermediates it already knows
+//!    ([`X509IdentityValidator::with_known_intermediates`]);
 //! 2. `rustls-webpki` builds a path from the end-entity certificate through
 //!    the intermediates to one of the configured trust anchors, every
 //!    certificate valid at the [`Clock`]'s time, with the RFC 5280 checks
@@ -72,6 +74,7 @@ fn rejected(reason: impl Into<String>) -> Error {
 /// exactly what it checks).
 pub struct X509IdentityValidator {
     anchors: Vec<TrustAnchor<'static>>,
+    known_intermediates: Vec<CertificateDer<'static>>,
     algorithms: Vec<ProviderAlgorithm>,
     clock: Arc<dyn Clock>,
 }
@@ -80,6 +83,7 @@ impl core::fmt::Debug for X509IdentityValidator {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("X509IdentityValidator")
             .field("trust_anchors", &self.anchors.len())
+            .field("known_intermediates", &self.known_intermediates.len())
             .field("algorithms", &self.algorithms.len())
             .finish_non_exhaustive()
     }
@@ -107,9 +111,23 @@ impl X509IdentityValidator {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             anchors,
+            known_intermediates: Vec::new(),
             algorithms: provider_algorithms(provider),
             clock,
         })
+    }
+
+    /// Intermediate certificates (DER) to build paths with besides those a
+    /// credential carries: §5.3 lets a chain "omit any non-leaf certificates
+    /// that supported peers are known to already possess". They are not
+    /// trusted by themselves; a path must still end at a trust anchor.
+    pub fn with_known_intermediates<C: AsRef<[u8]>>(mut self, intermediates: &[C]) -> Self {
+        self.known_intermediates.extend(
+            intermediates
+                .iter()
+                .map(|c| CertificateDer::from(c.as_ref().to_vec())),
+        );
+        self
     }
 
     /// Checks the chain to the trust anchors at the clock's time (steps 1
@@ -133,6 +151,7 @@ impl X509IdentityValidator {
         let intermediates: Vec<CertificateDer<'_>> = intermediates
             .iter()
             .map(|c| CertificateDer::from(c.cert_data.as_slice()))
+            .chain(self.known_intermediates.iter().cloned())
             .collect();
         let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = self
             .algorithms

@@ -248,6 +248,16 @@ fn x509_missing_intermediate_rejected() {
 }
 
 #[test]
+fn x509_chain_may_omit_intermediates_the_validator_knows() {
+    let pki = Pki::new(CipherSuite(1), "Root");
+    let (leaf, key) = pki.leaf("alice", 2030, false);
+    pki.validator()
+        .with_known_intermediates(&[&pki.intermediate_der])
+        .validate_credential(&chain(&[&leaf]), key.public(), CipherSuite(1))
+        .unwrap();
+}
+
+#[test]
 fn x509_leaf_key_differs_from_signature_key_rejected() {
     for suite in [CipherSuite(1), CipherSuite(2)] {
         let pki = Pki::new(suite, "Root");
@@ -349,7 +359,15 @@ fn x509_key_package_with_certificate_validates() {
         required: None,
     };
     let v = pki.validator();
-    validate_key_package(&*pki.cs, &bundle.key_package, &group, &FixedClock(NOW), &v).unwrap();
+    validate_key_package(
+        &*pki.cs,
+        &bundle.key_package,
+        &group,
+        &[],
+        &FixedClock(NOW),
+        &v,
+    )
+    .unwrap();
 
     // The same certificate with another signature key is refused.
     let other = Key::new(&pki.cs);
@@ -365,7 +383,52 @@ fn x509_key_package_with_certificate_validates() {
         &*pki.cs,
         &bundle.key_package,
         &group,
+        &[],
         &FixedClock(NOW),
         &v,
     ));
+}
+
+/// Fixtures made with the OpenSSL CLI (see tests/fixtures/README.md).
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn x509_ed448_and_p521_chains_from_openssl_accepted() {
+    // 2028-01-01, inside the fixtures' validity.
+    let clock = Arc::new(FixedClock(1_830_297_600));
+    for (alg, suite) in [
+        ("ed448", CipherSuite::X448_AES256GCM_SHA512_ED448),
+        ("ed448", CipherSuite::X448_CHACHA20POLY1305_SHA512_ED448),
+        ("p521", CipherSuite::P521_AES256GCM_SHA512_P521),
+    ] {
+        let root = fixture(&format!("{alg}-root.der"));
+        let leaf = fixture(&format!("{alg}-leaf.der"));
+        let key = fixture(&format!("{alg}-leaf.pub"));
+        let v = X509IdentityValidator::new(&RustCryptoProvider::new(), &[&root], clock.clone())
+            .unwrap();
+        let cred = chain(&[&leaf]);
+        v.validate_credential(&cred, &key, suite)
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        // A flipped key byte is another key.
+        let mut other = key.clone();
+        if let Some(b) = other.last_mut() {
+            *b ^= 1;
+        }
+        rejected(v.validate_credential(&cred, &other, suite));
+        // The certificate of the other scheme's root is no anchor for it.
+        let other_root = fixture(if alg == "ed448" {
+            "p521-root.der"
+        } else {
+            "ed448-root.der"
+        });
+        let v =
+            X509IdentityValidator::new(&RustCryptoProvider::new(), &[&other_root], clock.clone())
+                .unwrap();
+        rejected(v.validate_credential(&cred, &key, suite));
+    }
 }

@@ -12,6 +12,7 @@ mod deserialization;
 mod key_schedule;
 mod message_protection;
 mod messages;
+mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -37,10 +38,7 @@ pub fn run_case(kind: Kind, case: &Value, provider: &dyn CryptoProvider) -> Outc
         Kind::PskSecret => psk_secret::run(case, provider),
         Kind::TranscriptHashes => transcript_hashes::run(case, provider),
         Kind::Messages => messages::run(case),
-        other => Err(CaseError::Fail(format!(
-            "the {} kind is not implemented yet",
-            other.name()
-        ))),
+        Kind::PassiveClient => passive_client::run(case, provider),
     };
     match result {
         Ok(()) => Outcome::Pass,

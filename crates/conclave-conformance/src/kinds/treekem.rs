@@ -15,10 +15,13 @@ use conclave_core::codec::{decode_exact, encode};
 use conclave_core::crypto::{
     derive_secret, CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
 };
+use conclave_core::tree::parent_hash::verify_parent_hashes;
 use conclave_core::tree::treekem::{
     apply_new_path, apply_received_path, decrypt_path, encrypt_path,
 };
-use conclave_core::tree::validate::verify_leaf_signature;
+use conclave_core::tree::validate::{
+    check_unique_keys, check_unmerged_leaves, verify_leaf_signature, verify_leaf_signatures,
+};
 use conclave_core::tree::{LeafIndex, NodeIndex, TreePrivateKeys, TreeView};
 use conclave_core::wire::{GroupContext, ProtocolVersion, UpdatePath};
 use serde_json::Value;
@@ -72,6 +75,14 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
         epoch: uint(case, "epoch")?,
         confirmed_transcript_hash: bytes(case, "confirmed_transcript_hash")?,
     };
+
+    // The tree is valid as a joiner sees it, except for capabilities: the
+    // suite 7 trees of this file list only suites 1-6 in their leaves'
+    // capabilities, so the ciphersuite check of §7.3 is not run here.
+    check_unmerged_leaves(&tree).map_err(|e| format!("ratchet_tree: {e}"))?;
+    check_unique_keys(&tree).map_err(|e| format!("ratchet_tree: {e}"))?;
+    verify_parent_hashes(&tree, cs).map_err(|e| format!("ratchet_tree: {e}"))?;
+    verify_leaf_signatures(&tree, cs, &info.group_id).map_err(|e| format!("ratchet_tree: {e}"))?;
 
     // 1. Private state of each member, checked against the tree.
     let mut members: BTreeMap<u32, (TreePrivateKeys, Secret)> = BTreeMap::new();
@@ -144,6 +155,8 @@ pub fn run(case: &Value, provider: &dyn CryptoProvider) -> CaseResult {
             .map_err(err)?;
         check_bytes("merged tree hash", &tree_hash, merged.root_hash())?;
         super::tree_operations::check_hash_cache(cs, &merged)?;
+        verify_parent_hashes(&merged, cs)
+            .map_err(|e| format!("update_path {n}: merged tree: {e}"))?;
     }
 
     // 4. Fresh UpdatePaths from every member, decrypted by every other one.

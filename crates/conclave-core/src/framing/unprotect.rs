@@ -233,7 +233,10 @@ pub fn unprotect_private(
         content_type,
         authenticated_data: VLByteSlice(message.authenticated_data.as_slice()),
     })?;
-    let (body, auth) = tree.with_receiving_key(
+    // The signature is checked inside `use_key`, so that the generation is
+    // consumed only by a message that decrypts *and* verifies (§9.2): a
+    // forged or corrupted message leaves the sender's ratchet untouched.
+    let content = tree.with_receiving_key(
         cs,
         LeafIndex(leaf),
         ratchet_of(content_type),
@@ -249,23 +252,25 @@ pub fn unprotect_private(
                 )
                 .map_err(|_| ProtocolError::ContentDecryptionFailed)?;
             let plaintext = zeroize::Zeroizing::new(plaintext);
-            decode_private_content(content_type, &plaintext)
+            let (body, auth) = decode_private_content(content_type, &plaintext)?;
+            let content = FramedContent {
+                group_id: message.group_id.clone(),
+                epoch: message.epoch,
+                sender: Sender::Member(leaf),
+                authenticated_data: message.authenticated_data.clone(),
+                content: body,
+            };
+            verify_signature(
+                keys,
+                public_key,
+                WireFormat::PRIVATE_MESSAGE,
+                &content,
+                &auth,
+            )?;
+            Ok((content, auth))
         },
     )?;
-    let content = FramedContent {
-        group_id: message.group_id.clone(),
-        epoch: message.epoch,
-        sender: Sender::Member(leaf),
-        authenticated_data: message.authenticated_data.clone(),
-        content: body,
-    };
-    verify_signature(
-        keys,
-        public_key,
-        WireFormat::PRIVATE_MESSAGE,
-        &content,
-        &auth,
-    )?;
+    let (content, auth) = content;
     Ok(AuthenticatedContent {
         wire_format: WireFormat::PRIVATE_MESSAGE,
         content,

@@ -17,6 +17,8 @@ pub mod secret_tree;
 pub mod transcript;
 pub mod welcome;
 
+/// Re-exported from [`crate::key_package`], where it lives.
+pub use crate::key_package::key_package_ref;
 pub use key_schedule::{
     mls_exporter, EpochSecret, EpochSecrets, InitSecret, JoinerSecret, MemberSecret, WelcomeSecret,
 };
@@ -27,6 +29,6 @@ pub use transcript::{
     interim_transcript_hash, verify_confirmation_tag, TranscriptHashes,
 };
 pub use welcome::{
-    check_joined_epoch, key_package_ref, open_group_info, open_group_secrets, sign_group_info,
-    verify_group_info, WelcomeBuilder,
+    check_joined_epoch, open_group_info, open_group_secrets, sign_group_info, verify_group_info,
+    WelcomeBuilder,
 };

@@ -18,10 +18,11 @@
 
 use crate::codec::{decode_exact, encode, VLBytes};
 use crate::crypto::{
-    decrypt_with_label, encrypt_context, ref_hash, sign_with_label, verify_with_label,
-    CipherSuiteProvider, HpkeInfo, Secret, Signer,
+    decrypt_with_label, encrypt_context, sign_with_label, verify_with_label, CipherSuiteProvider,
+    HpkeInfo, Secret, Signer,
 };
 use crate::error::Result;
+use crate::key_package::key_package_ref;
 use crate::wire::{
     EncryptedGroupSecrets, GroupInfo, GroupSecrets, HpkeCiphertext, KeyPackage, Welcome,
 };
@@ -35,13 +36,6 @@ use super::transcript::verify_confirmation_tag;
 const WELCOME_LABEL: &str = "Welcome";
 /// The SignWithLabel label of GroupInfo (§12.4.3).
 const GROUP_INFO_LABEL: &str = "GroupInfoTBS";
-/// The RefHash label of a KeyPackageRef (§5.2).
-const KEY_PACKAGE_REF_LABEL: &[u8] = b"MLS 1.0 KeyPackage Reference";
-
-/// `KeyPackageRef = RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)` (§5.2).
-pub fn key_package_ref(cs: &dyn CipherSuiteProvider, key_package: &KeyPackage) -> Result<Vec<u8>> {
-    Ok(ref_hash(cs, KEY_PACKAGE_REF_LABEL, &encode(key_package)?)?)
-}
 
 /// Signs `group_info` in place: `SignWithLabel(., "GroupInfoTBS", GroupInfoTBS)` (§12.4.3).
 pub fn sign_group_info(signer: &dyn Signer, group_info: &mut GroupInfo) -> Result<()> {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::math::{LeafIndex, NodeIndex, TreeSize};
+use super::view::TreeView;
 use crate::crypto::Secret;
 
 /// The private keys of one member: its leaf index and a map from node index
@@ -47,6 +48,13 @@ impl TreePrivateKeys {
     /// The nodes whose key is held.
     pub fn nodes(&self) -> impl Iterator<Item = NodeIndex> + '_ {
         self.keys.keys().copied()
+    }
+
+    /// Forgets the key of every node that is blank or outside `view` (after
+    /// Update and Remove proposals blanked paths, or a truncation), so that
+    /// no key of a replaced node can be used again (§7.5).
+    pub fn prune<V: TreeView + ?Sized>(&mut self, view: &V) {
+        self.keys.retain(|x, _| view.node(*x).is_some());
     }
 
     /// Forgets every key of a node on the direct path of `leaf` in a tree of

@@ -22,6 +22,7 @@ use super::diff::TreeDiff;
 use super::math::{LeafIndex, NodeIndex};
 use super::parent_hash::{check_leaf_parent_hash, set_path_parent_hashes};
 use super::private::TreePrivateKeys;
+use super::validate::{check_source, LeafContext};
 use super::view::{subtree_contains, TreeView};
 use crate::codec::VLBytes;
 use crate::crypto::{
@@ -250,7 +251,8 @@ pub fn encrypt_path(
 /// Merges a received UpdatePath from `sender` into the diff (§7.5): blanks
 /// the direct path, sets the new public keys with empty unmerged lists on the
 /// filtered direct path, recomputes the parent hashes and checks the new
-/// leaf's. The leaf node itself must be validated by the caller (§7.3).
+/// leaf's. The leaf's source must be `commit`; the rest of the leaf node
+/// validation (§7.3: signature, capabilities, uniqueness) is the caller's.
 pub fn apply_received_path(
     diff: &mut TreeDiff<'_>,
     cs: &dyn CipherSuiteProvider,
@@ -260,6 +262,7 @@ pub fn apply_received_path(
     if diff.leaf(sender).is_none() {
         return Err(ProtocolError::UpdatePathSenderNotMember.into());
     }
+    check_source(&path.leaf_node, LeafContext::Commit)?;
     diff.blank_direct_path(sender)?;
     let fdp = diff.filtered_direct_path(sender);
     if fdp.len() != path.nodes.len() {

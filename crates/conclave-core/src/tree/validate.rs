@@ -142,6 +142,53 @@ pub fn verify_leaf_signature(
     .map_err(|_| ProtocolError::InvalidLeafSignature { leaf: index.0 }.into())
 }
 
+/// Checks a LeafNode of an Update proposal against the leaf it replaces:
+/// the encryption key must change (§7.3).
+pub fn check_update_changes_key(old: &LeafNode, new: &LeafNode) -> Result<()> {
+    if old.encryption_key == new.encryption_key {
+        return Err(ProtocolError::UpdateKeepsEncryptionKey.into());
+    }
+    Ok(())
+}
+
+/// Checks a leaf about to enter the tree at `index` (Add, Update or a
+/// committer's new leaf) against the other members (§7.3): its encryption key
+/// is used by no other node, its signature key by no other member, its
+/// credential type is supported by every other member, and it supports every
+/// credential type in use. The leaf currently at `index`, if any, is the one
+/// being replaced and is not compared.
+pub fn check_leaf_against_tree<V: TreeView + ?Sized>(
+    view: &V,
+    leaf: &LeafNode,
+    index: LeafIndex,
+) -> Result<()> {
+    let own = leaf.credential.credential_type();
+    for x in (0..view.width().node_width()).map(NodeIndex) {
+        if x == index.node() {
+            continue;
+        }
+        let Some(node) = view.node(x) else {
+            continue;
+        };
+        if node.encryption_key() == leaf.encryption_key.as_slice() {
+            return Err(ProtocolError::DuplicateEncryptionKey { node: x.0 }.into());
+        }
+        if let super::view::NodeRef::Leaf(other) = node {
+            if other.signature_key == leaf.signature_key {
+                return Err(ProtocolError::DuplicateSignatureKey { leaf: x.0 / 2 }.into());
+            }
+            if !other.capabilities.credentials.contains(&own) {
+                return Err(ProtocolError::CredentialTypeNotSupportedByAll(own.0).into());
+            }
+            let theirs = other.credential.credential_type();
+            if !leaf.capabilities.credentials.contains(&theirs) {
+                return Err(ProtocolError::CredentialTypeNotSupportedByAll(theirs.0).into());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the `unmerged_leaves` of every parent node (§7.1, §12.4.3.1):
 /// sorted without repeats, each a non-blank leaf below the node, and listed by
 /// every non-blank node between it and the node.
@@ -151,7 +198,11 @@ pub fn check_unmerged_leaves<V: TreeView + ?Sized>(view: &V) -> Result<()> {
         let Some(node) = view.parent(x) else {
             continue;
         };
-        if node.unmerged_leaves.windows(2).any(|w| w[0] >= w[1]) {
+        if node
+            .unmerged_leaves
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a >= b))
+        {
             return Err(ProtocolError::UnmergedLeavesNotSorted { node: x.0 }.into());
         }
         for &u in &node.unmerged_leaves {

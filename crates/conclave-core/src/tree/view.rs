@@ -48,12 +48,11 @@ pub fn subtree_contains(x: NodeIndex, leaf: LeafIndex) -> bool {
     lo <= n && n <= hi
 }
 
-/// The range of leaves `[first, last]` under `x`.
-pub fn subtree_leaves(x: NodeIndex) -> (u32, u32) {
-    let k = x.level();
-    let lo = (u64::from(x.0) - ((1u64 << k) - 1)) / 2;
-    let hi = (u64::from(x.0) + ((1u64 << k) - 1)) / 2;
-    (lo as u32, hi as u32)
+/// The node indices `[first, last]` of the subtree headed by `x`: in the
+/// array layout a subtree is a contiguous range (Appendix C).
+pub fn subtree_nodes(x: NodeIndex) -> (u64, u64) {
+    let span = (1u64 << x.level()) - 1;
+    (u64::from(x.0) - span, u64::from(x.0) + span)
 }
 
 /// Read access to a ratchet tree. The width is always a power of two (§7.7):
@@ -70,6 +69,19 @@ pub trait TreeView {
 
     /// The cached tree hash of node `x` (§7.8), if it is up to date.
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]>;
+
+    /// Whether the subtree headed by `x` holds any non-blank node. The
+    /// default walks the subtree; the stored tree and diffs answer from an
+    /// ordered index of non-blank nodes in O(log N).
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        if self.node(x).is_some() {
+            return true;
+        }
+        match (x.left(), x.right()) {
+            (Some(l), Some(r)) => self.subtree_has_node(l) || self.subtree_has_node(r),
+            _ => false,
+        }
+    }
 
     /// The node at `x`, `None` if blank.
     fn node(&self, x: NodeIndex) -> Option<NodeRef<'_>> {
@@ -109,11 +121,10 @@ pub trait TreeView {
         out
     }
 
-    /// Whether the resolution of `x` is empty, stopping at the first non-blank node.
+    /// Whether the resolution of `x` is empty: whether its subtree holds no
+    /// non-blank node (the resolution covers every non-blank descendant).
     fn resolution_is_empty(&self, x: NodeIndex) -> bool {
-        let mut out = Vec::new();
-        resolve_into(self, x, &mut out, 1);
-        out.is_empty()
+        !self.subtree_has_node(x)
     }
 
     /// The filtered direct path of `leaf` (§4.1.2), as pairs (node on the
@@ -121,6 +132,9 @@ pub trait TreeView {
     fn filtered_direct_path(&self, leaf: LeafIndex) -> Vec<(NodeIndex, NodeIndex)> {
         let size = self.width();
         let mut out = Vec::new();
+        if leaf.0 >= size.leaves() {
+            return out;
+        }
         let mut cur = leaf.node();
         while let (Some(p), Some(s)) = (size.parent(cur), size.sibling(cur)) {
             if !self.resolution_is_empty(s) {
@@ -158,10 +172,33 @@ fn resolve_into<V: TreeView + ?Sized>(
             out.truncate(limit);
         }
         None => {
+            if !view.subtree_has_node(x) {
+                return;
+            }
             if let (Some(l), Some(r)) = (x.left(), x.right()) {
                 resolve_into(view, l, out, limit);
                 resolve_into(view, r, out, limit);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_membership_follows_the_array_layout() {
+        // Node 3 heads leaves 0..=3; node 11 heads leaves 4..=7; a leaf heads itself.
+        assert!(subtree_contains(NodeIndex(3), LeafIndex(0)));
+        assert!(subtree_contains(NodeIndex(3), LeafIndex(3)));
+        assert!(!subtree_contains(NodeIndex(3), LeafIndex(4)));
+        assert!(subtree_contains(NodeIndex(11), LeafIndex(7)));
+        assert!(!subtree_contains(NodeIndex(11), LeafIndex(3)));
+        assert!(subtree_contains(NodeIndex(6), LeafIndex(3)));
+        assert!(!subtree_contains(NodeIndex(6), LeafIndex(2)));
+        // The largest root covers every leaf; far out of range, no overflow.
+        assert!(subtree_contains(NodeIndex(u32::MAX), LeafIndex(0)));
+        assert!(!subtree_contains(NodeIndex(7), LeafIndex(u32::MAX)));
     }
 }

@@ -1,0 +1,518 @@
+//! Sending (RFC 9420 §12.1, §12.4): proposals, commits with their Welcome
+//! and GroupInfo, and application messages.
+//!
+//! A commit is built on a tree diff: the proposal list is chosen and checked
+//! (§12.2), applied (§12.3), a path is added when required or asked for
+//! (§12.4), the provisional GroupContext encrypts the path secrets, the
+//! content is signed, the transcript and key schedule give the confirmation
+//! tag, and a [`PendingCommit`] holds the next epoch until the delivery
+//! service has accepted the commit and [`Group::merge_pending_commit`] runs.
+
+use crate::codec::{encode, VLBytes};
+use crate::crypto::{sign_with_label, CipherSuiteProvider, Secret, Signer};
+use crate::error::Result;
+use crate::framing::{protect_private, protect_public, sign_content, EpochKeys};
+use crate::schedule::{
+    confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, sign_group_info,
+    PskSecret, SecretTree, WelcomeBuilder,
+};
+use crate::tree::treekem::{apply_new_path, encrypt_path, NewPath};
+use crate::tree::validate::LEAF_NODE_TBS_LABEL;
+use crate::tree::{LeafIndex, NodeIndex, TreeView};
+use crate::wire::{
+    Commit, ConfirmedTranscriptHashInput, Extension, ExternalPub, FramedContent, FramedContentBody,
+    GroupContext, GroupInfo, GroupSecrets, LeafNodeSource, LeafNodeTbsContext, MlsMessage,
+    MlsMessageBody, Node, PathSecret, Proposal, ProposalOrRef, RatchetTreeExtension,
+    RatchetTreeNodes, Sender, Update, WireFormat,
+};
+use crate::Error;
+
+use super::process::{NextEpoch, StagedCommit};
+use super::proposals::{apply, proposal_ref, Listed};
+use super::state::CachedProposal;
+use super::{message_bytes, Group, GroupPsks, HandshakePolicy};
+
+/// What to commit.
+#[derive(Debug, Clone)]
+pub struct CommitOptions {
+    /// Proposals sent by value in the commit.
+    pub proposals: Vec<Proposal>,
+    /// Whether to include the valid cached proposals by reference (default true).
+    pub include_pending: bool,
+    /// Whether to add a path even when no proposal requires one.
+    pub force_path: bool,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        Self {
+            proposals: Vec::new(),
+            include_pending: true,
+            force_path: false,
+        }
+    }
+}
+
+/// Our commit, ready to merge once the delivery service accepted it.
+#[derive(Debug)]
+#[must_use = "merge it with Group::merge_pending_commit once the commit is accepted"]
+pub struct PendingCommit {
+    pub(crate) staged: StagedCommit,
+}
+
+impl PendingCommit {
+    /// What the commit changes.
+    pub fn staged(&self) -> &StagedCommit {
+        &self.staged
+    }
+}
+
+/// What [`Group::commit`] produces.
+#[derive(Debug)]
+pub struct CommitOutput {
+    /// The commit, to send to the group.
+    pub message: MlsMessage,
+    /// The Welcome for the added members, if any.
+    pub welcome: Option<MlsMessage>,
+    /// The GroupInfo of the new epoch.
+    pub group_info: MlsMessage,
+    /// The next epoch, to merge.
+    pub pending: PendingCommit,
+}
+
+/// Test hooks that make [`Group::commit_forged`] build a commit breaking
+/// the rules, so that negative tests can check that receivers reject it.
+/// Only public with the `testing` feature; never for production use.
+#[derive(Debug, Clone, Default)]
+pub struct Forgery {
+    /// Skip the committer's selection and checks of §12.2: the cached
+    /// proposals are all listed (when `include_pending`), as they are.
+    pub skip_checks: bool,
+    /// Send no path, even when one is required.
+    pub omit_path: bool,
+    /// Keep the committer's old leaf encryption key in the path's leaf.
+    pub keep_leaf_key: bool,
+    /// ProposalRefs appended to the commit without being applied.
+    pub extra_refs: Vec<Vec<u8>>,
+    /// Put this LeafNode in the tree instead of the first added KeyPackage's.
+    pub swap_added_leaf: Option<crate::wire::LeafNode>,
+}
+
+/// The nodes of a tree view as a `ratchet_tree` (trailing blanks dropped).
+pub(crate) fn nodes_of<V: TreeView + ?Sized>(view: &V) -> RatchetTreeNodes {
+    let width = view.width().node_width();
+    let mut nodes: RatchetTreeNodes = (0..width)
+        .map(|i| {
+            let x = NodeIndex(i);
+            match x.leaf() {
+                Some(l) => view.leaf(l).cloned().map(Node::Leaf),
+                None => view.parent(x).cloned().map(Node::Parent),
+            }
+        })
+        .collect();
+    while nodes.last().is_some_and(|n| n.is_none()) {
+        nodes.pop();
+    }
+    nodes
+}
+
+/// A signed GroupInfo (§12.4.3) with the optional ratchet tree and
+/// external_pub extensions.
+pub(crate) fn build_group_info(
+    cs: &dyn CipherSuiteProvider,
+    signer: &dyn Signer,
+    context: &GroupContext,
+    confirmation_tag: Vec<u8>,
+    signer_leaf: LeafIndex,
+    tree: Option<RatchetTreeNodes>,
+    external_secret: Option<&Secret>,
+) -> Result<GroupInfo> {
+    let mut extensions = Vec::new();
+    if let Some(ratchet_tree) = tree {
+        extensions.push(Extension::from_payload(&RatchetTreeExtension {
+            ratchet_tree,
+        })?);
+    }
+    if let Some(secret) = external_secret {
+        let (_, public) = cs.kem_derive_key_pair(secret.as_bytes())?;
+        extensions.push(Extension::from_payload(&ExternalPub {
+            external_pub: public.into(),
+        })?);
+    }
+    let mut info = GroupInfo {
+        group_context: context.clone(),
+        extensions,
+        confirmation_tag: confirmation_tag.into(),
+        signer: signer_leaf.0,
+        signature: VLBytes::new(Vec::new()),
+    };
+    sign_group_info(signer, &mut info)?;
+    Ok(info)
+}
+
+impl Group {
+    fn wire_format(&self) -> WireFormat {
+        match self.config.handshake {
+            HandshakePolicy::Private => WireFormat::PRIVATE_MESSAGE,
+            HandshakePolicy::Public => WireFormat::PUBLIC_MESSAGE,
+        }
+    }
+
+    fn framed(&self, body: FramedContentBody, authenticated_data: &[u8]) -> FramedContent {
+        FramedContent {
+            group_id: self.public.context.group_id.clone(),
+            epoch: self.epoch(),
+            sender: Sender::Member(self.own.leaf.0),
+            authenticated_data: authenticated_data.to_vec().into(),
+            content: body,
+        }
+    }
+
+    fn protect(&mut self, content: crate::wire::AuthenticatedContent) -> Result<MlsMessage> {
+        let keys = EpochKeys {
+            cs: self.cs.as_ref(),
+            group_context: &self.public.context,
+            membership_key: &self.epoch.secrets.membership_key,
+            sender_data_secret: &self.epoch.secrets.sender_data_secret,
+        };
+        let body = if content.wire_format == WireFormat::PUBLIC_MESSAGE {
+            MlsMessageBody::PublicMessage(protect_public(&keys, content)?)
+        } else {
+            MlsMessageBody::PrivateMessage(protect_private(
+                &keys,
+                &mut self.epoch.secret_tree,
+                &content,
+                self.config.padding,
+            )?)
+        };
+        Ok(MlsMessage::new(body))
+    }
+
+    /// Sends a proposal (§12.1); it is cached for this epoch by its reference.
+    pub fn propose(&mut self, proposal: Proposal) -> Result<MlsMessage> {
+        Ok(self.send_proposal(proposal)?.0)
+    }
+
+    fn send_proposal(&mut self, proposal: Proposal) -> Result<(MlsMessage, Vec<u8>)> {
+        self.check_active()?;
+        let sender = Sender::Member(self.own.leaf.0);
+        self.checks().check_proposal(&proposal, &sender, 0)?;
+        let content = sign_content(
+            self.signer.as_ref(),
+            self.wire_format(),
+            self.framed(FramedContentBody::Proposal(proposal.clone()), &[]),
+            &self.public.context,
+        )?;
+        let reference = proposal_ref(self.cs.as_ref(), &encode(&content)?)?;
+        let message = self.protect(content)?;
+        self.proposals.insert(CachedProposal {
+            reference: reference.clone(),
+            proposal,
+            sender,
+            own_message: Some(message_bytes(&message)?),
+        });
+        Ok((message, reference))
+    }
+
+    /// Proposes to update our own leaf with a fresh encryption key (§12.1.2).
+    pub fn propose_update(&mut self) -> Result<MlsMessage> {
+        self.check_active()?;
+        let cs = self.cs.clone();
+        let mut leaf = self
+            .public
+            .tree
+            .leaf(self.own.leaf)
+            .cloned()
+            .ok_or(Error::Internal("our own leaf is blank"))?;
+        let (private, public) = cs.kem_generate()?;
+        leaf.encryption_key = public.into();
+        leaf.leaf_node_source = LeafNodeSource::Update;
+        let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+            group_id: self.group_id(),
+            leaf_index: self.own.leaf.0,
+        }))?;
+        leaf.signature = sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
+        let (message, reference) =
+            self.send_proposal(Proposal::Update(Update { leaf_node: leaf }))?;
+        self.own.pending_updates.push((reference, private));
+        Ok(message)
+    }
+
+    /// Protects application data as a PrivateMessage (§6). Fails with
+    /// [`Error::Misuse`] while proposals received from others wait for a
+    /// commit: a member that received proposals must commit them before
+    /// sending application data (§12.1).
+    pub fn encrypt(&mut self, data: &[u8], authenticated_data: &[u8]) -> Result<MlsMessage> {
+        self.check_active()?;
+        if self.proposals.has_received() {
+            return Err(Error::Misuse(
+                "received proposals must be committed before sending application data (RFC 9420 §12.1)"
+                    .into(),
+            ));
+        }
+        let content = sign_content(
+            self.signer.as_ref(),
+            WireFormat::PRIVATE_MESSAGE,
+            self.framed(
+                FramedContentBody::Application(data.to_vec().into()),
+                authenticated_data,
+            ),
+            &self.public.context,
+        )?;
+        self.protect(content)
+    }
+
+    /// Builds a commit (§12.4): the valid cached proposals (by reference,
+    /// when `include_pending`) and `options.proposals` (by value), a path
+    /// when required or forced, the Welcome for added members and the new
+    /// epoch's GroupInfo.
+    pub fn commit(&mut self, options: CommitOptions) -> Result<CommitOutput> {
+        self.commit_with(options, &Forgery::default())
+    }
+
+    /// [`Group::commit`] with test hooks that break the rules (feature
+    /// `testing` only).
+    #[cfg(feature = "testing")]
+    pub fn commit_forged(
+        &mut self,
+        options: CommitOptions,
+        forgery: &Forgery,
+    ) -> Result<CommitOutput> {
+        self.commit_with(options, forgery)
+    }
+
+    fn commit_with(&mut self, options: CommitOptions, forgery: &Forgery) -> Result<CommitOutput> {
+        self.check_active()?;
+        let cs = self.cs.clone();
+        let cs = cs.as_ref();
+        let own = self.own.leaf;
+        let checks = self.checks();
+        let mut list = if options.include_pending {
+            let cached: Vec<Listed> = self
+                .proposals
+                .entries
+                .iter()
+                .map(|e| Listed {
+                    proposal: e.proposal.clone(),
+                    sender: e.sender,
+                    reference: Some(e.reference.clone()),
+                })
+                .collect();
+            if forgery.skip_checks {
+                cached
+            } else {
+                checks.select(own, &cached)
+            }
+        } else {
+            Vec::new()
+        };
+        list.extend(options.proposals.into_iter().map(|proposal| Listed {
+            proposal,
+            sender: Sender::Member(own.0),
+            reference: None,
+        }));
+        if !forgery.skip_checks {
+            checks.check_list(own, &list)?;
+        }
+
+        let mut diff = self.public.tree.diff();
+        let applied = apply(&mut diff, &self.public.context, &list)?;
+        if let (Some(leaf), Some((index, _))) = (&forgery.swap_added_leaf, applied.added.first()) {
+            diff.set_leaf(*index, Some(leaf.clone()))?;
+        }
+        if applied.reinit.is_some() && !forgery.skip_checks {
+            return Err(Error::Unsupported(
+                "ReInit commits are not built yet".into(),
+            ));
+        }
+        let extensions = applied
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.public.context.extensions.clone());
+        let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
+        let mut context = GroupContext {
+            version: self.public.context.version,
+            cipher_suite: self.public.context.cipher_suite,
+            group_id: self.public.context.group_id.clone(),
+            epoch: self.epoch() + 1,
+            tree_hash: Vec::new().into(),
+            confirmed_transcript_hash: self.public.context.confirmed_transcript_hash.clone(),
+            extensions,
+        };
+        let mut new_path: Option<NewPath> = None;
+        let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
+            let template = diff
+                .leaf(own)
+                .cloned()
+                .ok_or(Error::Internal("our own leaf is blank"))?;
+            let p = apply_new_path(
+                &mut diff,
+                cs,
+                own,
+                &template,
+                self.signer.as_ref(),
+                self.group_id(),
+            )?;
+            let kept = if forgery.keep_leaf_key {
+                let mut leaf = p.leaf_node().clone();
+                leaf.encryption_key = template.encryption_key.clone();
+                let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+                    group_id: self.group_id(),
+                    leaf_index: own.0,
+                }))?;
+                leaf.signature =
+                    sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
+                diff.set_leaf(own, Some(leaf.clone()))?;
+                Some(leaf)
+            } else {
+                None
+            };
+            context.tree_hash = diff.root_hash(cs)?.into();
+            let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
+            if let Some(leaf) = kept {
+                update_path.leaf_node = leaf;
+            }
+            new_path = Some(p);
+            Some(update_path)
+        } else {
+            context.tree_hash = diff.root_hash(cs)?.into();
+            None
+        };
+        let (commit_secret, private_keys) = match &new_path {
+            Some(p) => (
+                p.commit_secret().clone(),
+                p.private_keys(&self.own.private_keys, &diff),
+            ),
+            None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
+        };
+        let psks = GroupPsks {
+            group_id: self.group_id(),
+            current_epoch: self.epoch(),
+            current: &self.epoch.secrets.resumption_psk,
+            past: &self.past,
+            external: self.services.psks.as_ref(),
+        };
+        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
+
+        let mut proposals: Vec<ProposalOrRef> = list
+            .iter()
+            .map(|l| match &l.reference {
+                Some(r) => ProposalOrRef::Reference(r.clone().into()),
+                None => ProposalOrRef::Proposal(l.proposal.clone()),
+            })
+            .collect();
+        proposals.extend(
+            forgery
+                .extra_refs
+                .iter()
+                .map(|r| ProposalOrRef::Reference(r.clone().into())),
+        );
+        let commit = Commit { proposals, path };
+        let mut content = sign_content(
+            self.signer.as_ref(),
+            self.wire_format(),
+            self.framed(FramedContentBody::Commit(commit), &[]),
+            &self.public.context,
+        )?;
+        let confirmed = confirmed_transcript_hash(
+            cs,
+            &self.public.interim_transcript_hash,
+            &encode(&ConfirmedTranscriptHashInput::from(&content))?,
+        );
+        context.confirmed_transcript_hash = confirmed.clone().into();
+        let context_bytes = encode(&context)?;
+        let joiner =
+            self.epoch
+                .secrets
+                .init_secret
+                .clone()
+                .joiner(cs, &commit_secret, &context_bytes)?;
+        let member = joiner.clone().member(cs, &psk_secret)?;
+        let welcome_secret = member.welcome_secret(cs)?;
+        let secrets = member.epoch(cs, &context_bytes)?.derive(cs)?;
+        let tag = confirmation_tag(cs, &secrets.confirmation_key, &confirmed)?;
+        let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
+        content.auth.confirmation_tag = Some(tag.clone().into());
+
+        let tree_nodes = nodes_of(&diff);
+        let welcome_info = build_group_info(
+            cs,
+            self.signer.as_ref(),
+            &context,
+            tag.clone(),
+            own,
+            self.config
+                .ratchet_tree_in_welcome
+                .then(|| tree_nodes.clone()),
+            self.config.external_pub.then_some(&secrets.external_secret),
+        )?;
+        let welcome = if applied.added.is_empty() {
+            None
+        } else {
+            let mut builder = WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?;
+            for (leaf, kp) in &applied.added {
+                let path_secret = new_path
+                    .as_ref()
+                    .and_then(|p| p.path_secret_for(*leaf))
+                    .map(|(_, s)| PathSecret {
+                        path_secret: s.as_bytes().to_vec().into(),
+                    });
+                let secrets = GroupSecrets {
+                    joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
+                    path_secret,
+                    psks: applied.psks.clone(),
+                };
+                builder.add_member(cs, kp, &secrets)?;
+            }
+            Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
+        };
+        let group_info = MlsMessage::new(MlsMessageBody::GroupInfo(welcome_info));
+
+        let secret_tree = SecretTree::new(
+            secrets.encryption_secret.clone(),
+            diff.width().leaves(),
+            self.config.secret_tree,
+        )?;
+        let staged = StagedCommit {
+            base_epoch: self.epoch(),
+            sender: Sender::Member(own.0),
+            added: applied
+                .added
+                .iter()
+                .map(|(l, kp)| (*l, kp.leaf_node.credential.clone()))
+                .collect(),
+            removed: applied
+                .removed
+                .iter()
+                .map(|(l, n)| (*l, n.credential.clone()))
+                .collect(),
+            updated: applied.updated.iter().map(|(l, _)| *l).collect(),
+            new_extensions: applied.extensions.clone(),
+            self_removed: false,
+            has_path: new_path.is_some(),
+            changes: diff.into_changes(cs)?,
+            base_secret_tree: None,
+            next: Some(NextEpoch {
+                context,
+                secrets,
+                secret_tree,
+                interim,
+                confirmation_tag: tag,
+                private_keys,
+            }),
+        };
+        let message = self.protect(content)?;
+        self.own.pending_commit = Some(message_bytes(&message)?);
+        Ok(CommitOutput {
+            message,
+            welcome,
+            group_info,
+            pending: PendingCommit { staged },
+        })
+    }
+
+    /// Applies our own commit once the delivery service accepted it.
+    pub fn merge_pending_commit(&mut self, pending: PendingCommit) -> Result<()> {
+        self.merge_staged_commit(pending.staged)
+    }
+}

@@ -1,0 +1,531 @@
+//! Processing received messages (RFC 9420 §6, §12.4.2): application data,
+//! proposals (cached by reference), and commits, which are checked in full
+//! and staged; [`Group::merge_staged_commit`] then moves to the next epoch.
+//!
+//! Nothing of the group changes until the very end of a successful
+//! `process`: commits are staged on a copy-on-write tree diff, the secret
+//! tree of a handshake message is a copy that replaces the group's only once
+//! the message was accepted, and application messages consume a generation
+//! only once they decrypted and verified (see `framing::unprotect`).
+
+use crate::codec::encode;
+use crate::crypto::Secret;
+use crate::error::Result;
+use crate::framing::{unprotect, unprotect_private, EpochKeys};
+use crate::schedule::{
+    confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag, EpochSecrets,
+    PskSecret, SecretTree,
+};
+use crate::tree::treekem::{apply_received_path, decrypt_path};
+use crate::tree::validate::{check_unique_keys, LeafContext};
+use crate::tree::{LeafIndex, TreeChanges, TreePrivateKeys, TreeView};
+use crate::wire::{
+    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, Extension,
+    ExternalSender, FramedContentBody, GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef,
+    Sender,
+};
+use crate::{Error, ProtocolError};
+
+use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
+use super::state::{CachedProposal, KeyList, PastEpoch, TreeMembers};
+use super::{message_bytes, Group, GroupPsks, Received};
+
+/// A checked commit, not yet applied: inspect it, then merge it with
+/// [`Group::merge_staged_commit`] (or drop it to leave the group as it was).
+#[derive(Debug)]
+#[must_use]
+pub struct StagedCommit {
+    pub(crate) base_epoch: u64,
+    pub(crate) sender: Sender,
+    pub(crate) changes: TreeChanges,
+    pub(crate) next: Option<NextEpoch>,
+    /// The handshake secret tree of the base epoch after this message.
+    pub(crate) base_secret_tree: Option<SecretTree>,
+    pub(crate) added: Vec<(LeafIndex, Credential)>,
+    pub(crate) removed: Vec<(LeafIndex, Credential)>,
+    pub(crate) updated: Vec<LeafIndex>,
+    pub(crate) new_extensions: Option<Vec<Extension>>,
+    pub(crate) self_removed: bool,
+    pub(crate) has_path: bool,
+}
+
+/// The next epoch's state, computed by staging a commit.
+#[derive(Debug)]
+pub(crate) struct NextEpoch {
+    pub context: GroupContext,
+    pub secrets: EpochSecrets,
+    pub secret_tree: SecretTree,
+    pub interim: Vec<u8>,
+    pub confirmation_tag: Vec<u8>,
+    pub private_keys: TreePrivateKeys,
+}
+
+impl StagedCommit {
+    /// The committer.
+    pub fn sender(&self) -> Sender {
+        self.sender
+    }
+
+    /// The members added: leaf and credential.
+    pub fn added(&self) -> &[(LeafIndex, Credential)] {
+        &self.added
+    }
+
+    /// The members removed: leaf and credential.
+    pub fn removed(&self) -> &[(LeafIndex, Credential)] {
+        &self.removed
+    }
+
+    /// The members whose leaf an Update replaced.
+    pub fn updated(&self) -> &[LeafIndex] {
+        &self.updated
+    }
+
+    /// The new GroupContext extensions, if they change.
+    pub fn new_extensions(&self) -> Option<&[Extension]> {
+        self.new_extensions.as_deref()
+    }
+
+    /// Whether the commit removes us.
+    pub fn self_removed(&self) -> bool {
+        self.self_removed
+    }
+
+    /// Whether the commit carries an UpdatePath.
+    pub fn has_path(&self) -> bool {
+        self.has_path
+    }
+
+    /// The epoch the commit starts.
+    pub fn epoch(&self) -> u64 {
+        self.base_epoch + 1
+    }
+
+    /// The GroupContext of the new epoch (`None` when we are removed).
+    pub fn context(&self) -> Option<&GroupContext> {
+        self.next.as_ref().map(|n| &n.context)
+    }
+}
+
+impl Group {
+    pub(crate) fn checks(&self) -> Checks<'_> {
+        Checks {
+            cs: self.cs.as_ref(),
+            context: &self.public.context,
+            tree: &self.public.tree,
+            clock: self.services.clock.as_ref(),
+            identity: self.services.identity.as_ref(),
+        }
+    }
+
+    pub(crate) fn external_senders(&self) -> Result<Vec<ExternalSender>> {
+        Ok(crate::wire::extension::find_payload::<Vec<ExternalSender>>(
+            &self.public.context.extensions,
+        )?
+        .unwrap_or_default())
+    }
+
+    /// Processes one received message (§6, §12.4.2).
+    pub fn process(&mut self, message: &MlsMessage) -> Result<Received> {
+        self.check_active()?;
+        // Our own messages echoed back (the delivery service sends a commit
+        // or proposal to everyone, sender included) are recognised by their
+        // bytes before any decryption: our sending ratchet already used
+        // their generation.
+        let own_sent = self.own.pending_commit.is_some()
+            || self
+                .proposals
+                .entries
+                .iter()
+                .any(|e| e.own_message.is_some());
+        if own_sent {
+            let bytes = message_bytes(message)?;
+            if self.own.pending_commit.as_deref() == Some(bytes.as_slice()) {
+                return Ok(Received::OwnCommit);
+            }
+            if let Some(own) = self
+                .proposals
+                .entries
+                .iter()
+                .find(|e| e.own_message.as_deref() == Some(bytes.as_slice()))
+            {
+                return Ok(Received::Proposal {
+                    sender: own.sender,
+                    proposal: own.proposal.clone(),
+                    reference: own.reference.clone(),
+                });
+            }
+        }
+        if let MlsMessageBody::PrivateMessage(pm) = &message.body {
+            if pm.epoch < self.epoch() && pm.group_id.as_slice() == self.group_id() {
+                return self.process_past(message, pm);
+            }
+        }
+        let external = self.external_senders()?;
+        let members = TreeMembers {
+            tree: &self.public.tree,
+            external,
+        };
+        let keys = EpochKeys {
+            cs: self.cs.as_ref(),
+            group_context: &self.public.context,
+            membership_key: &self.epoch.secrets.membership_key,
+            sender_data_secret: &self.epoch.secrets.sender_data_secret,
+        };
+        let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
+            if pm.content_type == crate::wire::ContentType::Application);
+        if is_application {
+            let content = unprotect(
+                &keys,
+                &members,
+                &mut self.epoch.secret_tree,
+                message.clone(),
+            )?;
+            return application(content);
+        }
+        let mut secret_tree = self.epoch.secret_tree.clone();
+        let content = unprotect(&keys, &members, &mut secret_tree, message.clone())?;
+        match &content.content.content {
+            FramedContentBody::Application(_) => Err(Error::Internal(
+                "application content in a handshake message",
+            )),
+            FramedContentBody::Proposal(proposal) => {
+                let sender = content.content.sender;
+                self.checks().check_proposal(proposal, &sender, 0)?;
+                let reference = proposal_ref(self.cs.as_ref(), &encode(&content)?)?;
+                let proposal = proposal.clone();
+                self.epoch.secret_tree = secret_tree;
+                self.proposals.insert(CachedProposal {
+                    reference: reference.clone(),
+                    proposal: proposal.clone(),
+                    sender,
+                    own_message: None,
+                });
+                Ok(Received::Proposal {
+                    sender,
+                    proposal,
+                    reference,
+                })
+            }
+            FramedContentBody::Commit(commit) => {
+                let mut staged = self.stage_commit(&content, commit)?;
+                staged.base_secret_tree = Some(secret_tree);
+                Ok(Received::Commit(staged))
+            }
+        }
+    }
+
+    /// A late application message of a past epoch still kept (§9.2).
+    fn process_past(
+        &mut self,
+        message: &MlsMessage,
+        pm: &crate::wire::PrivateMessage,
+    ) -> Result<Received> {
+        if pm.content_type != crate::wire::ContentType::Application {
+            return Err(ProtocolError::EpochMismatch {
+                message: pm.epoch,
+                current: self.epoch(),
+            }
+            .into());
+        }
+        let cs = self.cs.clone();
+        let past = self
+            .past
+            .epoch_mut(pm.epoch)
+            .ok_or(ProtocolError::UnknownEpoch(pm.epoch))?;
+        let PastEpoch {
+            context,
+            secret_tree,
+            sender_data_secret,
+            membership_key,
+            signature_keys,
+        } = past;
+        if message.version != context.version {
+            return Err(ProtocolError::VersionMismatch {
+                message: message.version.0,
+                group: context.version.0,
+            }
+            .into());
+        }
+        let keys = EpochKeys {
+            cs: cs.as_ref(),
+            group_context: context,
+            membership_key,
+            sender_data_secret,
+        };
+        let content = unprotect_private(&keys, &KeyList(signature_keys), secret_tree, pm)?;
+        application(content)
+    }
+
+    /// Checks a commit from a member in full and stages it (§12.4.2).
+    pub(crate) fn stage_commit(
+        &self,
+        content: &AuthenticatedContent,
+        commit: &Commit,
+    ) -> Result<StagedCommit> {
+        let cs = self.cs.as_ref();
+        let Sender::Member(sender) = content.content.sender else {
+            return Err(Error::Unsupported(
+                "external commits (new_member_commit) are not processed yet".into(),
+            ));
+        };
+        let committer = LeafIndex(sender);
+        if committer == self.own.leaf {
+            return Err(Error::Misuse(
+                "a commit of our own that is not our pending commit".into(),
+            ));
+        }
+        let old_committer_leaf = self
+            .public
+            .tree
+            .leaf(committer)
+            .ok_or(Error::Internal("framing let a blank sender through"))?;
+        let mut list = Vec::with_capacity(commit.proposals.len());
+        for p in &commit.proposals {
+            list.push(match p {
+                ProposalOrRef::Proposal(proposal) => Listed {
+                    proposal: proposal.clone(),
+                    sender: Sender::Member(sender),
+                    reference: None,
+                },
+                ProposalOrRef::Reference(r) => {
+                    let cached = self
+                        .proposals
+                        .get(r.as_slice())
+                        .ok_or(ProtocolError::UnknownProposalRef)?;
+                    Listed {
+                        proposal: cached.proposal.clone(),
+                        sender: cached.sender,
+                        reference: Some(cached.reference.clone()),
+                    }
+                }
+            });
+        }
+        let checks = self.checks();
+        checks.check_list(committer, &list)?;
+
+        let mut diff = self.public.tree.diff();
+        let applied = apply(&mut diff, &self.public.context, &list)?;
+        if applied.reinit.is_some() {
+            return Err(Error::Unsupported(
+                "ReInit commits are not processed yet".into(),
+            ));
+        }
+        let self_removed = applied.removed.iter().any(|(l, _)| *l == self.own.leaf);
+        if applied.path_required && commit.path.is_none() {
+            return Err(ProtocolError::MissingRequiredPath.into());
+        }
+        let extensions = applied
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.public.context.extensions.clone());
+        let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
+
+        // Our leaf's private key, if another member committed our Update.
+        let mut own_keys = self.own.private_keys.clone();
+        for (leaf, reference) in &applied.updated {
+            if *leaf == self.own.leaf {
+                let key = reference
+                    .as_ref()
+                    .and_then(|r| self.own.pending_updates.iter().find(|(x, _)| x == r))
+                    .map(|(_, k)| k.clone())
+                    .ok_or(Error::Misuse(
+                        "a commit applies an Update of our leaf we do not hold the key of".into(),
+                    ))?;
+                own_keys.insert(self.own.leaf.node(), key);
+            }
+        }
+
+        if let Some(path) = &commit.path {
+            let required = required_capabilities(&extensions)?;
+            checks.check_new_leaf(
+                &path.leaf_node,
+                old_committer_leaf,
+                committer,
+                LeafContext::Commit,
+                required.as_ref(),
+            )?;
+            if path.leaf_node.encryption_key == old_committer_leaf.encryption_key {
+                return Err(ProtocolError::CommitLeafKeepsEncryptionKey.into());
+            }
+            apply_received_path(&mut diff, cs, committer, path)?;
+            check_unique_keys(&diff)?;
+        }
+        let mut context = GroupContext {
+            version: self.public.context.version,
+            cipher_suite: self.public.context.cipher_suite,
+            group_id: self.public.context.group_id.clone(),
+            epoch: self.public.context.epoch + 1,
+            tree_hash: diff.root_hash(cs)?.into(),
+            confirmed_transcript_hash: self.public.context.confirmed_transcript_hash.clone(),
+            extensions,
+        };
+        let summary = |next, changes| StagedCommit {
+            base_epoch: self.epoch(),
+            sender: content.content.sender,
+            changes,
+            next,
+            base_secret_tree: None,
+            added: applied
+                .added
+                .iter()
+                .map(|(l, kp)| (*l, kp.leaf_node.credential.clone()))
+                .collect(),
+            removed: applied
+                .removed
+                .iter()
+                .map(|(l, n)| (*l, n.credential.clone()))
+                .collect(),
+            updated: applied.updated.iter().map(|(l, _)| *l).collect(),
+            new_extensions: applied.extensions.clone(),
+            self_removed,
+            has_path: commit.path.is_some(),
+        };
+        if self_removed {
+            return Ok(summary(None, diff.into_changes(cs)?));
+        }
+
+        let (commit_secret, private_keys) = match &commit.path {
+            Some(path) => {
+                let received = decrypt_path(
+                    &diff,
+                    cs,
+                    committer,
+                    path,
+                    &own_keys,
+                    &encode(&context)?,
+                    &added,
+                )?;
+                (received.commit_secret, received.private_keys)
+            }
+            None => (Secret::zero(cs.hash_len()), own_keys),
+        };
+        let psks = GroupPsks {
+            group_id: self.group_id(),
+            current_epoch: self.epoch(),
+            current: &self.epoch.secrets.resumption_psk,
+            past: &self.past,
+            external: self.services.psks.as_ref(),
+        };
+        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
+        let tag = content
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or(ProtocolError::ConfirmationTagMismatch)?;
+        let confirmed = confirmed_transcript_hash(
+            cs,
+            &self.public.interim_transcript_hash,
+            &encode(&ConfirmedTranscriptHashInput::from(content))?,
+        );
+        context.confirmed_transcript_hash = confirmed.clone().into();
+        let secrets = self
+            .epoch
+            .secrets
+            .init_secret
+            .clone()
+            .joiner(cs, &commit_secret, &encode(&context)?)?
+            .member(cs, &psk_secret)?
+            .epoch(cs, &encode(&context)?)?
+            .derive(cs)?;
+        verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
+        let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
+        let secret_tree = SecretTree::new(
+            secrets.encryption_secret.clone(),
+            diff.width().leaves(),
+            self.config.secret_tree,
+        )?;
+        let changes = diff.into_changes(cs)?;
+        Ok(summary(
+            Some(NextEpoch {
+                context,
+                secrets,
+                secret_tree,
+                interim,
+                confirmation_tag: tag.as_slice().to_vec(),
+                private_keys,
+            }),
+            changes,
+        ))
+    }
+
+    /// Applies a staged commit: the group moves to the next epoch.
+    pub fn merge_staged_commit(&mut self, staged: StagedCommit) -> Result<()> {
+        if staged.base_epoch != self.epoch() {
+            return Err(Error::Misuse(
+                "the commit was staged in another epoch".into(),
+            ));
+        }
+        let past_keys: Vec<Option<Vec<u8>>> = if self.config.past_epochs > 0 {
+            (0..self.public.tree.leaf_count())
+                .map(|i| {
+                    self.public
+                        .tree
+                        .leaf(LeafIndex(i))
+                        .map(|l| l.signature_key.as_slice().to_vec())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.public.tree.merge(staged.changes)?;
+        let Some(next) = staged.next else {
+            self.own.active = false;
+            self.proposals.entries.clear();
+            self.own.pending_updates.clear();
+            self.own.pending_commit = None;
+            return Ok(());
+        };
+        let old_secret_tree = staged
+            .base_secret_tree
+            .unwrap_or_else(|| self.epoch.secret_tree.clone());
+        let old_context = std::mem::replace(&mut self.public.context, next.context);
+        let old_epoch = old_context.epoch;
+        let old_secrets = std::mem::replace(&mut self.epoch.secrets, next.secrets);
+        let past = (self.config.past_epochs > 0).then(|| PastEpoch {
+            context: old_context,
+            secret_tree: old_secret_tree,
+            sender_data_secret: old_secrets.sender_data_secret.clone(),
+            membership_key: old_secrets.membership_key.clone(),
+            signature_keys: past_keys,
+        });
+        self.past.push(
+            past,
+            (old_epoch, old_secrets.resumption_psk.clone()),
+            self.config.past_epochs,
+            self.config.resumption_psks,
+        );
+        self.epoch.secret_tree = next.secret_tree;
+        self.public.interim_transcript_hash = next.interim;
+        self.public.confirmation_tag = next.confirmation_tag;
+        let mut keys = next.private_keys;
+        let stale: Vec<_> = keys
+            .nodes()
+            .filter(|x| self.public.tree.node(*x).is_none())
+            .collect();
+        for x in stale {
+            keys.remove(x);
+        }
+        self.own.private_keys = keys;
+        self.own.pending_updates.clear();
+        self.own.pending_commit = None;
+        self.proposals.entries.clear();
+        Ok(())
+    }
+}
+
+fn application(content: AuthenticatedContent) -> Result<Received> {
+    let Sender::Member(leaf) = content.content.sender else {
+        return Err(Error::Internal("a PrivateMessage from a non-member"));
+    };
+    match content.content.content {
+        FramedContentBody::Application(data) => Ok(Received::Application {
+            sender: LeafIndex(leaf),
+            data: data.into(),
+            authenticated_data: content.content.authenticated_data.into(),
+        }),
+        _ => Err(Error::Internal(
+            "handshake content in an application message",
+        )),
+    }
+}

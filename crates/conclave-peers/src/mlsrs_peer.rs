@@ -1,0 +1,525 @@
+//! [`PeerMember`] over mls-rs 0.57 with its RustCrypto provider
+//! (mls-rs-crypto-rustcrypto 0.23: suites 0x0001, 0x0002, 0x0003 and 0x0007).
+//!
+//! Configuration (see the crate doc for the shared conventions): the group options live in
+//! [`AdapterRules`], an `MlsRules` whose answers follow the member's [`GroupOptions`]:
+//! handshakes as PrivateMessage per [`GroupOptions::encrypt_handshake`] (RFC 9420 §6; mls-rs
+//! accepts both wire formats from others), the ratchet tree in Welcomes per
+//! [`GroupOptions::ratchet_tree_in_welcome`] (RFC 9420 §12.4.3.3), a path in every commit per
+//! [`GroupOptions::force_path`], and all received proposals accepted. KeyPackages live one
+//! year (the mls-rs default).
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mls_rs::client_builder::{BaseConfig, WithCryptoProvider, WithIdentityProvider, WithMlsRules};
+use mls_rs::group::{ExportedTree, GroupContext, ReceivedMessage, Roster};
+use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
+use mls_rs::identity::SigningIdentity;
+use mls_rs::mls_rules::{
+    CommitDirection, CommitOptions, CommitSource, EncryptionOptions, ProposalBundle,
+};
+use mls_rs::psk::{ExternalPskId, PreSharedKey};
+use mls_rs::{
+    CipherSuite, CipherSuiteProvider, Client, CryptoProvider, ExtensionList, Group,
+    GroupStateStorage, MlsMessage, MlsRules,
+};
+use mls_rs_crypto_rustcrypto::RustCryptoProvider;
+
+use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Processed, Result};
+
+const NAME: &str = "mls-rs";
+
+fn err<E: std::fmt::Debug>(e: E) -> PeerError {
+    PeerError::Peer {
+        implementation: NAME,
+        message: format!("{e:?}"),
+    }
+}
+
+fn no_group() -> PeerError {
+    PeerError::State {
+        implementation: NAME,
+        what: "not in a group",
+    }
+}
+
+fn unsupported(what: String) -> PeerError {
+    PeerError::Unsupported {
+        implementation: NAME,
+        what,
+    }
+}
+
+/// The client configuration type of every member.
+type Config = WithMlsRules<
+    AdapterRules,
+    WithIdentityProvider<BasicIdentityProvider, WithCryptoProvider<RustCryptoProvider, BaseConfig>>,
+>;
+
+/// mls-rs policy hooks answering from the member's [`GroupOptions`].
+///
+/// The flags are shared with the member (the client holds a clone), so create/join can set
+/// them after the client exists.
+#[derive(Clone, Debug, Default)]
+pub struct AdapterRules {
+    encrypt_handshake: Arc<AtomicBool>,
+    tree_in_welcome: Arc<AtomicBool>,
+    force_path: Arc<AtomicBool>,
+}
+
+impl AdapterRules {
+    fn set(&self, options: &GroupOptions) {
+        self.encrypt_handshake
+            .store(options.encrypt_handshake, Ordering::Relaxed);
+        self.tree_in_welcome
+            .store(options.ratchet_tree_in_welcome, Ordering::Relaxed);
+        self.force_path.store(options.force_path, Ordering::Relaxed);
+    }
+}
+
+impl MlsRules for AdapterRules {
+    type Error = Infallible;
+
+    fn filter_proposals(
+        &self,
+        _direction: CommitDirection,
+        _source: CommitSource,
+        _roster: &Roster,
+        _context: &GroupContext,
+        proposals: ProposalBundle,
+    ) -> std::result::Result<ProposalBundle, Self::Error> {
+        Ok(proposals)
+    }
+
+    fn commit_options(
+        &self,
+        _roster: &Roster,
+        _context: &GroupContext,
+        _proposals: &ProposalBundle,
+    ) -> std::result::Result<CommitOptions, Self::Error> {
+        Ok(CommitOptions::new()
+            .with_path_required(self.force_path.load(Ordering::Relaxed))
+            .with_ratchet_tree_extension(self.tree_in_welcome.load(Ordering::Relaxed))
+            .with_single_welcome_message(true)
+            // No extra signed GroupInfo in every commit (a cost OpenMLS does not pay);
+            // `group_info` makes one on demand.
+            .with_allow_external_commit(false))
+    }
+
+    fn encryption_options(
+        &self,
+        _roster: &Roster,
+        _context: &GroupContext,
+    ) -> std::result::Result<EncryptionOptions, Self::Error> {
+        Ok(EncryptionOptions::new(
+            self.encrypt_handshake.load(Ordering::Relaxed),
+            Default::default(),
+        ))
+    }
+}
+
+/// Creates [`MlsRsMember`]s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MlsRsFactory;
+
+impl PeerFactory for MlsRsFactory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn supports(&self, suite: u16) -> bool {
+        RustCryptoProvider::new()
+            .cipher_suite_provider(CipherSuite::from(suite))
+            .is_some()
+    }
+
+    fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
+        Ok(Box::new(MlsRsMember::new(suite, identity)?))
+    }
+}
+
+/// One mls-rs client with at most one group.
+pub struct MlsRsMember {
+    client: Client<Config>,
+    rules: AdapterRules,
+    suite: u16,
+    identity: Vec<u8>,
+    group: Option<Group<Config>>,
+}
+
+impl std::fmt::Debug for MlsRsMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MlsRsMember")
+            .field("suite", &self.suite)
+            .field("identity", &self.identity)
+            .field("epoch", &self.epoch())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MlsRsMember {
+    /// A member for this ciphersuite with a fresh signature key and a Basic credential.
+    pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
+        let cs = CipherSuite::from(suite);
+        let crypto = RustCryptoProvider::new();
+        let provider = crypto
+            .cipher_suite_provider(cs)
+            .ok_or_else(|| unsupported(format!("ciphersuite {suite:#06x}")))?;
+        let (secret, public) = provider.signature_key_generate().map_err(err)?;
+        let signing_identity = SigningIdentity::new(
+            BasicCredential::new(identity.to_vec()).into_credential(),
+            public,
+        );
+        let rules = AdapterRules::default();
+        let client = Client::builder()
+            .crypto_provider(crypto)
+            .identity_provider(BasicIdentityProvider::new())
+            .mls_rules(rules.clone())
+            .signing_identity(signing_identity, secret, cs)
+            .build();
+        Ok(Self {
+            client,
+            rules,
+            suite,
+            identity: identity.to_vec(),
+            group: None,
+        })
+    }
+
+    fn group(&self) -> Result<&Group<Config>> {
+        self.group.as_ref().ok_or_else(no_group)
+    }
+
+    fn group_mut(&mut self) -> Result<&mut Group<Config>> {
+        self.group.as_mut().ok_or_else(no_group)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<MlsMessage> {
+        MlsMessage::from_bytes(bytes).map_err(err)
+    }
+
+    fn decode_tree(bytes: &[u8]) -> Result<ExportedTree<'static>> {
+        ExportedTree::from_bytes(bytes).map_err(err)
+    }
+
+    fn out(message: &MlsMessage) -> Result<Vec<u8>> {
+        message.to_bytes().map_err(err)
+    }
+
+    /// Converts mls-rs's commit output (the commit already applied) into ours.
+    fn output(&mut self, out: mls_rs::group::CommitOutput) -> Result<CommitOutput> {
+        let group = self.group_mut()?;
+        group.apply_pending_commit().map_err(err)?;
+        let commit = Self::out(&out.commit_message)?;
+        let welcome = out.welcome_messages.first().map(Self::out).transpose()?;
+        let group_info = out
+            .external_commit_group_info
+            .as_ref()
+            .map(Self::out)
+            .transpose()?;
+        let ratchet_tree = match (&welcome, &out.ratchet_tree) {
+            (Some(_), Some(tree)) => Some(tree.to_bytes().map_err(err)?),
+            _ => None,
+        };
+        Ok(CommitOutput {
+            commit,
+            welcome,
+            group_info,
+            ratchet_tree,
+        })
+    }
+}
+
+impl PeerMember for MlsRsMember {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn suite(&self) -> u16 {
+        self.suite
+    }
+
+    fn identity(&self) -> &[u8] {
+        &self.identity
+    }
+
+    fn key_package(&mut self) -> Result<Vec<u8>> {
+        let message = self
+            .client
+            .generate_key_package_message(ExtensionList::new(), ExtensionList::new(), None)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn create_group(&mut self, group_id: &[u8], options: &GroupOptions) -> Result<()> {
+        if self.group.is_some() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "already in a group",
+            });
+        }
+        self.rules.set(options);
+        let group = self
+            .client
+            .create_group_with_id(
+                group_id.to_vec(),
+                ExtensionList::new(),
+                ExtensionList::new(),
+                None,
+            )
+            .map_err(err)?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn join(
+        &mut self,
+        welcome: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        options: &GroupOptions,
+    ) -> Result<()> {
+        let welcome = Self::decode(welcome)?;
+        let tree = ratchet_tree.map(Self::decode_tree).transpose()?;
+        self.rules.set(options);
+        let (group, _) = self.client.join_group(tree, &welcome, None).map_err(err)?;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn external_join(
+        &mut self,
+        group_info: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        options: &GroupOptions,
+        psk_ids: &[Vec<u8>],
+        remove_prior: Option<u32>,
+    ) -> Result<Vec<u8>> {
+        let group_info = Self::decode(group_info)?;
+        self.rules.set(options);
+        let mut builder = self.client.external_commit_builder().map_err(err)?;
+        if let Some(tree) = ratchet_tree {
+            builder = builder.with_tree_data(Self::decode_tree(tree)?);
+        }
+        if let Some(leaf) = remove_prior {
+            builder = builder.with_removal(leaf);
+        }
+        for id in psk_ids {
+            builder = builder.with_external_psk(ExternalPskId::new(id.clone()));
+        }
+        let (group, commit) = builder.build(group_info).map_err(err)?;
+        self.group = Some(group);
+        Self::out(&commit)
+    }
+
+    fn add_members(&mut self, key_packages: &[Vec<u8>]) -> Result<CommitOutput> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| Self::decode(kp))
+            .collect::<Result<Vec<_>>>()?;
+        let group = self.group_mut()?;
+        let mut builder = group.commit_builder();
+        for kp in key_packages {
+            builder = builder.add_member(kp).map_err(err)?;
+        }
+        let out = builder.build().map_err(err)?;
+        self.output(out)
+    }
+
+    fn update(&mut self) -> Result<CommitOutput> {
+        // An mls-rs commit carries a path when the proposals require one or the rules ask for
+        // it; an update always needs one.
+        let saved = self.rules.force_path.swap(true, Ordering::Relaxed);
+        let result = self
+            .group_mut()
+            .and_then(|g| g.commit(Vec::new()).map_err(err));
+        self.rules.force_path.store(saved, Ordering::Relaxed);
+        self.output(result?)
+    }
+
+    fn remove(&mut self, leaf_index: u32) -> Result<CommitOutput> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .remove_member(leaf_index)
+            .map_err(err)?
+            .build()
+            .map_err(err)?;
+        self.output(out)
+    }
+
+    fn commit_pending(&mut self) -> Result<CommitOutput> {
+        let out = self.group_mut()?.commit(Vec::new()).map_err(err)?;
+        self.output(out)
+    }
+
+    fn commit_external_psk(&mut self, psk_id: &[u8]) -> Result<CommitOutput> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .add_external_psk(ExternalPskId::new(psk_id.to_vec()))
+            .map_err(err)?
+            .build()
+            .map_err(err)?;
+        self.output(out)
+    }
+
+    fn commit_resumption_psk(&mut self, epoch: u64) -> Result<CommitOutput> {
+        let group = self.group_mut()?;
+        let out = group
+            .commit_builder()
+            .add_resumption_psk(epoch)
+            .map_err(err)?
+            .build()
+            .map_err(err)?;
+        self.output(out)
+    }
+
+    fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
+        let kp = Self::decode(key_package)?;
+        let message = self.group_mut()?.propose_add(kp, Vec::new()).map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_update(&mut self) -> Result<Vec<u8>> {
+        let message = self.group_mut()?.propose_update(Vec::new()).map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_remove(&mut self, leaf_index: u32) -> Result<Vec<u8>> {
+        let message = self
+            .group_mut()?
+            .propose_remove(leaf_index, Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_external_psk(&mut self, psk_id: &[u8]) -> Result<Vec<u8>> {
+        let message = self
+            .group_mut()?
+            .propose_external_psk(ExternalPskId::new(psk_id.to_vec()), Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>> {
+        let message = self
+            .group_mut()?
+            .propose_resumption_psk(epoch, Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()> {
+        // The store is shared (behind an Arc) by the client and its groups.
+        self.client.secret_store().insert(
+            ExternalPskId::new(psk_id.to_vec()),
+            PreSharedKey::new(secret.to_vec()),
+        );
+        Ok(())
+    }
+
+    fn process(&mut self, message: &[u8]) -> Result<Processed> {
+        let message = Self::decode(message)?;
+        let received = self
+            .group_mut()?
+            .process_incoming_message(message)
+            .map_err(err)?;
+        match received {
+            ReceivedMessage::ApplicationMessage(app) => {
+                Ok(Processed::Application(app.data().to_vec()))
+            }
+            ReceivedMessage::Proposal(_) => Ok(Processed::Proposal),
+            ReceivedMessage::Commit(_) => Ok(Processed::Commit),
+            _ => Err(PeerError::WrongMessage {
+                implementation: NAME,
+                expected: "a PublicMessage or PrivateMessage",
+            }),
+        }
+    }
+
+    fn protect(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let message = self
+            .group_mut()?
+            .encrypt_application_message(plaintext, Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn epoch(&self) -> u64 {
+        self.group.as_ref().map_or(0, Group::current_epoch)
+    }
+
+    fn epoch_authenticator(&self) -> Result<Vec<u8>> {
+        let secret = self.group()?.epoch_authenticator().map_err(err)?;
+        Ok(secret.as_bytes().to_vec())
+    }
+
+    fn export(&self, label: &str, context: &[u8], len: usize) -> Result<Vec<u8>> {
+        let secret = self
+            .group()?
+            .export_secret(label.as_bytes(), context, len)
+            .map_err(err)?;
+        Ok(secret.as_bytes().to_vec())
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Result<Vec<u8>> {
+        let message = self
+            .group()?
+            .group_info_message_allowing_ext_commit(with_tree)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn ratchet_tree(&self) -> Result<Vec<u8>> {
+        self.group()?.export_tree().to_bytes().map_err(err)
+    }
+
+    fn roster(&self) -> Vec<(u32, Vec<u8>)> {
+        let Some(group) = self.group.as_ref() else {
+            return Vec::new();
+        };
+        let mut members: Vec<(u32, Vec<u8>)> = group
+            .roster()
+            .members_iter()
+            .map(|m| {
+                let identity = m
+                    .signing_identity
+                    .credential
+                    .as_basic()
+                    .map(|c| c.identifier().to_vec())
+                    .unwrap_or_default();
+                (m.index, identity)
+            })
+            .collect();
+        members.sort_by_key(|(leaf, _)| *leaf);
+        members
+    }
+
+    fn own_leaf_index(&self) -> Result<u32> {
+        Ok(self.group()?.current_member_index())
+    }
+
+    fn persisted_size(&mut self) -> Result<usize> {
+        let group = self.group_mut()?;
+        group.write_to_storage().map_err(err)?;
+        let group_id = group.group_id().to_vec();
+        let storage = self.client.group_state_storage();
+        let mut size = storage
+            .state(&group_id)
+            .map_err(err)?
+            .map_or(0, |state| state.len());
+        if let Some(max) = storage.max_epoch_id(&group_id).map_err(err)? {
+            let mut epoch = max;
+            while let Some(record) = storage.epoch(&group_id, epoch).map_err(err)? {
+                size += record.len();
+                match epoch.checked_sub(1) {
+                    Some(e) => epoch = e,
+                    None => break,
+                }
+            }
+        }
+        Ok(size)
+    }
+}

@@ -1,0 +1,558 @@
+//! [`PeerMember`] over OpenMLS 0.9 with its RustCrypto provider (suites 0x0001–0x0003).
+//!
+//! Configuration (see the crate doc for the shared conventions):
+//! - wire-format policy *mixed* for incoming handshakes (PublicMessage and PrivateMessage
+//!   both accepted, RFC 9420 §6), outgoing per [`GroupOptions::encrypt_handshake`]; OpenMLS's
+//!   default would reject PublicMessage handshakes;
+//! - `use_ratchet_tree_extension` per [`GroupOptions::ratchet_tree_in_welcome`], in both the
+//!   create and the join config, so that members who joined later send Welcomes carrying the
+//!   tree too (RFC 9420 §12.4.3.3);
+//! - the secrets of 3 past epochs are kept so that late application messages decrypt.
+//!
+//! Each member owns its own provider (and so its own in-memory storage).
+
+use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
+use openmls::prelude::*;
+use openmls::schedule::psk::{ResumptionPsk, ResumptionPskUsage};
+use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
+use openmls_basic_credential::SignatureKeyPair;
+use openmls_rust_crypto::OpenMlsRustCrypto;
+
+use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Processed, Result};
+
+const NAME: &str = "openmls";
+/// Past epochs whose message secrets are kept (late application messages).
+const PAST_EPOCHS: usize = 3;
+/// Resumption PSKs of past epochs kept (OpenMLS keeps none by default).
+const RESUMPTION_PSKS: usize = 8;
+
+fn err<E: std::fmt::Debug>(e: E) -> PeerError {
+    PeerError::Peer {
+        implementation: NAME,
+        message: format!("{e:?}"),
+    }
+}
+
+fn unsupported(what: &str) -> PeerError {
+    PeerError::Unsupported {
+        implementation: NAME,
+        what: what.to_string(),
+    }
+}
+
+fn no_group() -> PeerError {
+    PeerError::State {
+        implementation: NAME,
+        what: "not in a group",
+    }
+}
+
+fn wrong(expected: &'static str) -> PeerError {
+    PeerError::WrongMessage {
+        implementation: NAME,
+        expected,
+    }
+}
+
+/// Proposals a commit adds to the pending ones.
+enum Extra {
+    Nothing,
+    Adds(Vec<KeyPackage>),
+    Remove(u32),
+    Psk(PreSharedKeyId),
+}
+
+/// Creates [`OpenMlsMember`]s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenMlsFactory;
+
+impl PeerFactory for OpenMlsFactory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn supports(&self, suite: u16) -> bool {
+        Ciphersuite::try_from(suite)
+            .is_ok_and(|cs| OpenMlsRustCrypto::default().crypto().supports(cs).is_ok())
+    }
+
+    fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
+        Ok(Box::new(OpenMlsMember::new(suite, identity)?))
+    }
+}
+
+/// One OpenMLS client with at most one group.
+pub struct OpenMlsMember {
+    provider: OpenMlsRustCrypto,
+    suite: Ciphersuite,
+    identity: Vec<u8>,
+    signer: SignatureKeyPair,
+    credential: CredentialWithKey,
+    options: GroupOptions,
+    group: Option<MlsGroup>,
+}
+
+impl std::fmt::Debug for OpenMlsMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenMlsMember")
+            .field("suite", &self.suite)
+            .field("identity", &self.identity)
+            .field("epoch", &self.epoch())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenMlsMember {
+    /// A member for this ciphersuite with a fresh signature key and a Basic credential.
+    pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
+        let cs = Ciphersuite::try_from(suite)
+            .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+        let provider = OpenMlsRustCrypto::default();
+        provider
+            .crypto()
+            .supports(cs)
+            .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+        let signer = SignatureKeyPair::new(cs.signature_algorithm()).map_err(err)?;
+        let credential = CredentialWithKey {
+            credential: BasicCredential::new(identity.to_vec()).into(),
+            signature_key: signer.public().into(),
+        };
+        Ok(Self {
+            provider,
+            suite: cs,
+            identity: identity.to_vec(),
+            signer,
+            credential,
+            options: GroupOptions::default(),
+            group: None,
+        })
+    }
+
+    fn group(&self) -> Result<&MlsGroup> {
+        self.group.as_ref().ok_or_else(no_group)
+    }
+
+    fn wire_format_policy(options: &GroupOptions) -> WireFormatPolicy {
+        if options.encrypt_handshake {
+            MIXED_CIPHERTEXT_WIRE_FORMAT_POLICY
+        } else {
+            MIXED_PLAINTEXT_WIRE_FORMAT_POLICY
+        }
+    }
+
+    fn join_config(options: &GroupOptions) -> MlsGroupJoinConfig {
+        MlsGroupJoinConfig::builder()
+            .wire_format_policy(Self::wire_format_policy(options))
+            .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
+            .max_past_epochs(PAST_EPOCHS)
+            .number_of_resumption_psks(RESUMPTION_PSKS)
+            .build()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<MlsMessageBodyIn> {
+        MlsMessageIn::tls_deserialize_exact(bytes)
+            .map(MlsMessageIn::extract)
+            .map_err(err)
+    }
+
+    fn decode_tree(bytes: &[u8]) -> Result<RatchetTreeIn> {
+        RatchetTreeIn::tls_deserialize_exact(bytes).map_err(err)
+    }
+
+    fn decode_key_package(&self, bytes: &[u8]) -> Result<KeyPackage> {
+        match Self::decode(bytes)? {
+            MlsMessageBodyIn::KeyPackage(kp) => kp
+                .validate(self.provider.crypto(), ProtocolVersion::Mls10)
+                .map_err(err),
+            _ => Err(wrong("a KeyPackage")),
+        }
+    }
+
+    fn out(message: &MlsMessageOut) -> Result<Vec<u8>> {
+        message.to_bytes().map_err(err)
+    }
+
+    /// A PreSharedKeyID with a fresh nonce (RFC 9420 §8.4).
+    fn with_nonce(&self, psk: Psk) -> Result<PreSharedKeyId> {
+        PreSharedKeyId::new(self.suite, self.provider.rand(), psk).map_err(err)
+    }
+
+    fn psk_id(&self, psk_id: &[u8]) -> Result<PreSharedKeyId> {
+        self.with_nonce(Psk::External(ExternalPsk::new(psk_id.to_vec())))
+    }
+
+    fn resumption_psk_id(&self, epoch: u64) -> Result<PreSharedKeyId> {
+        let group_id = self.group()?.group_id().clone();
+        self.with_nonce(Psk::Resumption(ResumptionPsk::new(
+            ResumptionPskUsage::Application,
+            group_id,
+            GroupEpoch::from(epoch),
+        )))
+    }
+
+    /// Builds a commit with the pending proposals plus `extra`, stages it, merges it.
+    fn commit_with(&mut self, extra: Extra, force_path: bool) -> Result<CommitOutput> {
+        let force_path = force_path || self.options.force_path;
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let builder = group
+            .commit_builder()
+            .consume_proposal_store(true)
+            .force_self_update(force_path);
+        let builder = match extra {
+            Extra::Nothing => builder,
+            Extra::Adds(key_packages) => builder.propose_adds(key_packages),
+            Extra::Remove(leaf) => builder.propose_removals([LeafNodeIndex::new(leaf)]),
+            Extra::Psk(id) => builder.add_proposal(Proposal::PreSharedKey(Box::new(
+                PreSharedKeyProposal::new(id),
+            ))),
+        };
+        let bundle = builder
+            .load_psks(self.provider.storage())
+            .map_err(err)?
+            .build(
+                self.provider.rand(),
+                self.provider.crypto(),
+                &self.signer,
+                |_| true,
+            )
+            .map_err(err)?
+            .stage_commit(&self.provider)
+            .map_err(err)?;
+        let commit = Self::out(bundle.commit())?;
+        let welcome = bundle.to_welcome_msg().map(|w| Self::out(&w)).transpose()?;
+        let group_info = bundle
+            .group_info()
+            .map(|gi| Self::out(&MlsMessageOut::from(gi.clone())))
+            .transpose()?;
+        group.merge_pending_commit(&self.provider).map_err(err)?;
+        let ratchet_tree = if welcome.is_some() && !self.options.ratchet_tree_in_welcome {
+            Some(
+                group
+                    .export_ratchet_tree()
+                    .tls_serialize_detached()
+                    .map_err(err)?,
+            )
+        } else {
+            None
+        };
+        Ok(CommitOutput {
+            commit,
+            welcome,
+            group_info,
+            ratchet_tree,
+        })
+    }
+}
+
+impl PeerMember for OpenMlsMember {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn suite(&self) -> u16 {
+        self.suite.into()
+    }
+
+    fn identity(&self) -> &[u8] {
+        &self.identity
+    }
+
+    fn key_package(&mut self) -> Result<Vec<u8>> {
+        let bundle = KeyPackage::builder()
+            .build(
+                self.suite,
+                &self.provider,
+                &self.signer,
+                self.credential.clone(),
+            )
+            .map_err(err)?;
+        Self::out(&MlsMessageOut::from(bundle))
+    }
+
+    fn create_group(&mut self, group_id: &[u8], options: &GroupOptions) -> Result<()> {
+        if self.group.is_some() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "already in a group",
+            });
+        }
+        let config = MlsGroupCreateConfig::builder()
+            .ciphersuite(self.suite)
+            .wire_format_policy(Self::wire_format_policy(options))
+            .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
+            .max_past_epochs(PAST_EPOCHS)
+            .number_of_resumption_psks(RESUMPTION_PSKS)
+            .build();
+        let group = MlsGroup::new_with_group_id(
+            &self.provider,
+            &self.signer,
+            &config,
+            GroupId::from_slice(group_id),
+            self.credential.clone(),
+        )
+        .map_err(err)?;
+        self.options = *options;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn join(
+        &mut self,
+        welcome: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        options: &GroupOptions,
+    ) -> Result<()> {
+        let MlsMessageBodyIn::Welcome(welcome) = Self::decode(welcome)? else {
+            return Err(wrong("a Welcome"));
+        };
+        let tree = ratchet_tree.map(Self::decode_tree).transpose()?;
+        let group = StagedWelcome::new_from_welcome(
+            &self.provider,
+            &Self::join_config(options),
+            welcome,
+            tree,
+        )
+        .map_err(err)?
+        .into_group(&self.provider)
+        .map_err(err)?;
+        self.options = *options;
+        self.group = Some(group);
+        Ok(())
+    }
+
+    fn external_join(
+        &mut self,
+        group_info: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        options: &GroupOptions,
+        psk_ids: &[Vec<u8>],
+        remove_prior: Option<u32>,
+    ) -> Result<Vec<u8>> {
+        if remove_prior.is_some() {
+            // OpenMLS removes a prior leaf only when it carries the joiner's own signature
+            // key; a new member (new key) cannot name the leaf to remove.
+            return Err(unsupported(
+                "removing a prior leaf by index in an external commit",
+            ));
+        }
+        let MlsMessageBodyIn::GroupInfo(group_info) = Self::decode(group_info)? else {
+            return Err(wrong("a GroupInfo"));
+        };
+        if group_info.ciphersuite() != self.suite {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "GroupInfo ciphersuite differs from the member's",
+            });
+        }
+        let mut builder =
+            MlsGroup::external_commit_builder().with_config(Self::join_config(options));
+        if let Some(tree) = ratchet_tree {
+            builder = builder.with_ratchet_tree(Self::decode_tree(tree)?);
+        }
+        let psks = psk_ids
+            .iter()
+            .map(|id| self.psk_id(id).map(PreSharedKeyProposal::new))
+            .collect::<Result<Vec<_>>>()?;
+        let (group, bundle) = builder
+            .build_group(&self.provider, group_info, self.credential.clone())
+            .map_err(err)?
+            .add_psk_proposals(psks)
+            .load_psks(self.provider.storage())
+            .map_err(err)?
+            .build(
+                self.provider.rand(),
+                self.provider.crypto(),
+                &self.signer,
+                |_| true,
+            )
+            .map_err(err)?
+            .finalize(&self.provider)
+            .map_err(err)?;
+        let commit = Self::out(bundle.commit())?;
+        self.options = *options;
+        self.group = Some(group);
+        Ok(commit)
+    }
+
+    fn add_members(&mut self, key_packages: &[Vec<u8>]) -> Result<CommitOutput> {
+        let key_packages = key_packages
+            .iter()
+            .map(|kp| self.decode_key_package(kp))
+            .collect::<Result<Vec<_>>>()?;
+        self.commit_with(Extra::Adds(key_packages), false)
+    }
+
+    fn update(&mut self) -> Result<CommitOutput> {
+        self.commit_with(Extra::Nothing, true)
+    }
+
+    fn remove(&mut self, leaf_index: u32) -> Result<CommitOutput> {
+        self.commit_with(Extra::Remove(leaf_index), false)
+    }
+
+    fn commit_pending(&mut self) -> Result<CommitOutput> {
+        self.commit_with(Extra::Nothing, false)
+    }
+
+    fn commit_external_psk(&mut self, psk_id: &[u8]) -> Result<CommitOutput> {
+        let id = self.psk_id(psk_id)?;
+        self.commit_with(Extra::Psk(id), false)
+    }
+
+    fn commit_resumption_psk(&mut self, epoch: u64) -> Result<CommitOutput> {
+        let id = self.resumption_psk_id(epoch)?;
+        self.commit_with(Extra::Psk(id), false)
+    }
+
+    fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
+        let key_package = self.decode_key_package(key_package)?;
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_add_member(&self.provider, &self.signer, &key_package)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_update(&mut self) -> Result<Vec<u8>> {
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_self_update(&self.provider, &self.signer, LeafNodeParameters::default())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_remove(&mut self, leaf_index: u32) -> Result<Vec<u8>> {
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_remove_member(&self.provider, &self.signer, LeafNodeIndex::new(leaf_index))
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_external_psk(&mut self, psk_id: &[u8]) -> Result<Vec<u8>> {
+        let id = self.psk_id(psk_id)?;
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_pre_shared_key(&self.provider, &self.signer, id)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>> {
+        let id = self.resumption_psk_id(epoch)?;
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let (message, _) = group
+            .propose_pre_shared_key(&self.provider, &self.signer, id)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()> {
+        // OpenMLS stores PSKs by their id alone; the nonce of this throwaway id is unused.
+        PreSharedKeyId::external(psk_id.to_vec(), Vec::new())
+            .store(&self.provider, secret)
+            .map_err(err)
+    }
+
+    fn process(&mut self, message: &[u8]) -> Result<Processed> {
+        let message = match Self::decode(message)? {
+            MlsMessageBodyIn::PublicMessage(m) => ProtocolMessage::from(m),
+            MlsMessageBodyIn::PrivateMessage(m) => ProtocolMessage::from(m),
+            _ => return Err(wrong("a PublicMessage or PrivateMessage")),
+        };
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let processed = group
+            .process_message(&self.provider, message)
+            .map_err(err)?;
+        match processed.into_content() {
+            ProcessedMessageContent::ApplicationMessage(app) => {
+                Ok(Processed::Application(app.into_bytes()))
+            }
+            ProcessedMessageContent::ProposalMessage(proposal)
+            | ProcessedMessageContent::ExternalJoinProposalMessage(proposal) => {
+                group
+                    .store_pending_proposal(self.provider.storage(), *proposal)
+                    .map_err(err)?;
+                Ok(Processed::Proposal)
+            }
+            ProcessedMessageContent::StagedCommitMessage(staged) => {
+                group
+                    .merge_staged_commit(&self.provider, *staged)
+                    .map_err(err)?;
+                Ok(Processed::Commit)
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(unsupported("this kind of processed message")),
+        }
+    }
+
+    fn protect(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let group = self.group.as_mut().ok_or_else(no_group)?;
+        let message = group
+            .create_message(&self.provider, &self.signer, plaintext)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn epoch(&self) -> u64 {
+        self.group.as_ref().map_or(0, |g| g.epoch().as_u64())
+    }
+
+    fn epoch_authenticator(&self) -> Result<Vec<u8>> {
+        Ok(self.group()?.epoch_authenticator().as_slice().to_vec())
+    }
+
+    fn export(&self, label: &str, context: &[u8], len: usize) -> Result<Vec<u8>> {
+        self.group()?
+            .export_secret(self.provider.crypto(), label, context, len)
+            .map_err(err)
+    }
+
+    fn group_info(&mut self, with_tree: bool) -> Result<Vec<u8>> {
+        let message = self
+            .group()?
+            .export_group_info(self.provider.crypto(), &self.signer, with_tree)
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn ratchet_tree(&self) -> Result<Vec<u8>> {
+        self.group()?
+            .export_ratchet_tree()
+            .tls_serialize_detached()
+            .map_err(err)
+    }
+
+    fn roster(&self) -> Vec<(u32, Vec<u8>)> {
+        let Some(group) = self.group.as_ref() else {
+            return Vec::new();
+        };
+        group
+            .members()
+            .map(|m| {
+                let identity = BasicCredential::try_from(m.credential)
+                    .map(|c| c.identity().to_vec())
+                    .unwrap_or_default();
+                (m.index.u32(), identity)
+            })
+            .collect()
+    }
+
+    fn own_leaf_index(&self) -> Result<u32> {
+        Ok(self.group()?.own_leaf_index().u32())
+    }
+
+    fn persisted_size(&mut self) -> Result<usize> {
+        // OpenMLS writes every change to its storage provider as it happens.
+        let values = self
+            .provider
+            .storage()
+            .values
+            .read()
+            .map_err(|_| PeerError::State {
+                implementation: NAME,
+                what: "storage lock poisoned",
+            })?;
+        Ok(values.iter().map(|(k, v)| k.len() + v.len()).sum())
+    }
+}
