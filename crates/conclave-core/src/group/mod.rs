@@ -88,6 +88,8 @@ use crate::wire::{
 };
 use crate::Error;
 
+#[cfg(feature = "testing")]
+pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
 pub use process::StagedCommit;
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
