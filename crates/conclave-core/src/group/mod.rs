@@ -67,6 +67,7 @@
 //! ```
 
 mod commit;
+mod external;
 mod join;
 mod process;
 pub mod proposals;
@@ -91,6 +92,7 @@ use crate::Error;
 #[cfg(feature = "testing")]
 pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
+pub use external::{ExternalJoinOptions, RemovePrior, EXTERNAL_INIT_LABEL};
 pub use process::StagedCommit;
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
 

@@ -265,9 +265,7 @@ impl Group {
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
         let Sender::Member(sender) = content.content.sender else {
-            return Err(Error::Unsupported(
-                "external commits (new_member_commit) are not processed yet".into(),
-            ));
+            return self.stage_external_commit(content, commit);
         };
         let committer = LeafIndex(sender);
         if committer == self.own.leaf {
