@@ -68,6 +68,7 @@
 
 mod commit;
 mod external;
+mod external_proposal;
 mod join;
 mod process;
 pub mod proposals;
@@ -93,6 +94,7 @@ use crate::Error;
 pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
 pub use external::{ExternalJoinOptions, RemovePrior, EXTERNAL_INIT_LABEL};
+pub use external_proposal::external_proposal;
 pub use process::StagedCommit;
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
 
