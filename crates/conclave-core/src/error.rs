@@ -521,6 +521,26 @@ pub enum ProtocolError {
     /// removed leaf (same identity, per the IdentityValidator).
     #[error("an external commit removes a member of another identity (RFC 9420 §12.2)")]
     ExternalCommitRemovesOtherIdentity,
+    /// §11.2: after a ReInit commit "the group MUST NOT be used for any
+    /// further communication": no message is sent or accepted any more.
+    #[error("the group was reinitialized: it accepts no more messages (RFC 9420 §11.2)")]
+    GroupReInitialized,
+    /// §12.4.3.1: a Welcome to a reinitialized or branched group must be for
+    /// epoch 1.
+    #[error("a resumption Welcome is for epoch {0}, not 1 (RFC 9420 §12.4.3.1)")]
+    ResumptionWelcomeEpoch(u64),
+    /// §12.4.3.1: the Welcome's resumption PSK (usage reinit or branch) is
+    /// missing or names another group or epoch than the one resumed.
+    #[error("the Welcome lacks the expected resumption PSK (RFC 9420 §12.4.3.1)")]
+    ResumptionPskMissing,
+    /// §12.4.3.1: for a reinit, the old group's last commit must hold a
+    /// ReInit whose parameters match the new GroupContext.
+    #[error("the new group does not match the old group's ReInit (RFC 9420 §12.4.3.1)")]
+    ReInitMismatch,
+    /// §12.4.3.1: a branch keeps the version and suite, and its members
+    /// must be members of the old group.
+    #[error("the branch does not match the old group: {0} (RFC 9420 §12.4.3.1)")]
+    BranchMismatch(&'static str),
 }
 
 /// Shorthand for results of this crate.

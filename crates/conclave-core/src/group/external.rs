@@ -321,6 +321,7 @@ impl Group {
             },
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
+            reinit: None,
             cs,
             signer,
             config,
@@ -432,6 +433,7 @@ impl Group {
             new_extensions: None,
             self_removed,
             has_path: true,
+            reinit: None,
         };
         if self_removed {
             return Ok(summary(None, diff.into_changes(cs)?));
