@@ -139,6 +139,10 @@ pub(crate) fn build_group_info(
             external_pub: public.into(),
         })?);
     }
+    // GREASE (§13.5): one extension of a GREASE type, ignored by receivers.
+    if let Some(grease) = crate::key_package::grease_extension_excluding(cs, &[])? {
+        extensions.push(grease);
+    }
     let mut info = GroupInfo {
         group_context: context.clone(),
         extensions,

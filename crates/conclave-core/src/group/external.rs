@@ -201,13 +201,15 @@ impl Group {
                 capabilities.extensions.push(e.extension_type);
             }
         }
+        let mut leaf_extensions = Vec::new();
+        crate::key_package::add_leaf_grease(c, &mut capabilities, &mut leaf_extensions)?;
         let template = LeafNode {
             encryption_key: VLBytes::new(Vec::new()),
             signature_key: signer.public_key().to_vec().into(),
             credential,
             capabilities,
             leaf_node_source: LeafNodeSource::Commit(VLBytes::new(Vec::new())),
-            extensions: Vec::new(),
+            extensions: leaf_extensions,
             signature: VLBytes::new(Vec::new()),
         };
         let mut diff = tree.diff();
