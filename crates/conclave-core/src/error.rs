@@ -494,6 +494,53 @@ pub enum ProtocolError {
     /// Update from a non-member, a Remove/Add from a new member).
     #[error("a {0:?} sender cannot send this proposal (RFC 9420 §12.1)")]
     ProposalSenderNotAllowed(crate::wire::SenderType),
+
+    // --- External commits, external proposals, ReInit, branching (issue 6) ---
+    /// §12.4.3.2: "to join a group via an external Commit, a new member needs
+    /// a GroupInfo with an `external_pub` extension".
+    #[error("the GroupInfo has no external_pub extension (RFC 9420 §12.4.3.2)")]
+    GroupInfoWithoutExternalPub,
+    /// §12.2: an external commit "MUST contain ... Exactly one ExternalInit".
+    #[error("an external commit holds {count} ExternalInit proposals, not one (RFC 9420 §12.2)")]
+    ExternalCommitInitCount {
+        /// How many it holds.
+        count: usize,
+    },
+    /// §12.2: an external commit holds only ExternalInit, at most one Remove
+    /// and PreSharedKey proposals.
+    #[error("an external commit holds a {0:?} proposal (RFC 9420 §12.2)")]
+    ExternalCommitProposalNotAllowed(crate::wire::ProposalType),
+    /// §12.2: an external commit holds "At most one Remove proposal".
+    #[error("an external commit holds more than one Remove (RFC 9420 §12.2)")]
+    ExternalCommitMultipleRemoves,
+    /// §12.4.3.2: "The Commit MUST NOT include any proposals by reference".
+    #[error("an external commit lists a proposal by reference (RFC 9420 §12.4.3.2)")]
+    ExternalCommitProposalByReference,
+    /// §12.2: the Remove of an external commit must remove the joiner's own
+    /// prior leaf: the new leaf must be acceptable as an Update of the
+    /// removed leaf (same identity, per the IdentityValidator).
+    #[error("an external commit removes a member of another identity (RFC 9420 §12.2)")]
+    ExternalCommitRemovesOtherIdentity,
+    /// §11.2: after a ReInit commit "the group MUST NOT be used for any
+    /// further communication": no message is sent or accepted any more.
+    #[error("the group was reinitialized: it accepts no more messages (RFC 9420 §11.2)")]
+    GroupReInitialized,
+    /// §12.4.3.1: a Welcome to a reinitialized or branched group must be for
+    /// epoch 1.
+    #[error("a resumption Welcome is for epoch {0}, not 1 (RFC 9420 §12.4.3.1)")]
+    ResumptionWelcomeEpoch(u64),
+    /// §12.4.3.1: the Welcome's resumption PSK (usage reinit or branch) is
+    /// missing or names another group or epoch than the one resumed.
+    #[error("the Welcome lacks the expected resumption PSK (RFC 9420 §12.4.3.1)")]
+    ResumptionPskMissing,
+    /// §12.4.3.1: for a reinit, the old group's last commit must hold a
+    /// ReInit whose parameters match the new GroupContext.
+    #[error("the new group does not match the old group's ReInit (RFC 9420 §12.4.3.1)")]
+    ReInitMismatch,
+    /// §12.4.3.1: a branch keeps the version and suite, and its members
+    /// must be members of the old group.
+    #[error("the branch does not match the old group: {0} (RFC 9420 §12.4.3.1)")]
+    BranchMismatch(&'static str),
 }
 
 /// Shorthand for results of this crate.

@@ -372,6 +372,30 @@ fn add_grease(
     Ok(())
 }
 
+/// GREASE for a leaf made outside a KeyPackage (a group creator's, an
+/// external joiner's): one GREASE value in each capability list and one
+/// GREASE leaf extension, listed in the capabilities (§13.5).
+pub fn add_leaf_grease(
+    cs: &dyn CipherSuiteProvider,
+    capabilities: &mut Capabilities,
+    leaf_extensions: &mut Vec<Extension>,
+) -> Result<()> {
+    let mut unused = Vec::new();
+    add_grease(cs, capabilities, leaf_extensions, &mut unused)
+}
+
+/// A GREASE extension (§13.5) of a random GREASE type not in `taken`, for
+/// extension lists receivers must ignore (e.g. a GroupInfo's).
+pub fn grease_extension_excluding(
+    cs: &dyn CipherSuiteProvider,
+    taken: &[u16],
+) -> Result<Option<Extension>> {
+    match pick_grease(cs, taken)? {
+        Some(t) => Ok(Some(grease_extension(cs, t)?)),
+        None => Ok(None),
+    }
+}
+
 /// Checks that a leaf's capabilities list every non-default extension type
 /// of the GroupContext's `extensions` (§13.4), as an Add requires (and a
 /// GroupContextExtensions proposal of every member, §12.1.7).

@@ -108,6 +108,64 @@ impl HpkeInfo {
         Ok((key, nonce))
     }
 
+    /// `exporter_secret = LabeledExpand(secret, "exp", key_schedule_context, Nh)`
+    /// of the KeySchedule (RFC 9180 §5.1), then `Export(exporter_context, L)
+    /// = LabeledExpand(exporter_secret, "sec", exporter_context, L)` (§5.3).
+    fn export_from(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        shared_secret: &Secret,
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<Secret, CryptoError> {
+        let secret = labeled_extract(cs, shared_secret.as_bytes(), b"secret", b"")?;
+        let exporter_secret = labeled_expand(
+            cs,
+            secret.as_bytes(),
+            b"exp",
+            &self.key_schedule_context,
+            cs.hash_len(),
+        )?;
+        labeled_expand(
+            cs,
+            exporter_secret.as_bytes(),
+            b"sec",
+            exporter_context,
+            len,
+        )
+    }
+
+    /// `SetupBaseS(pkR, info)` followed by `context.export(exporter_context, L)`
+    /// (RFC 9180 §5.1.1, §5.3): returns (`enc`, the exported secret). MLS
+    /// uses it for the `init_secret` of an external commit (RFC 9420 §8.3).
+    pub fn setup_sender_and_export(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        public_key: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<(Vec<u8>, Secret), CryptoError> {
+        let (shared_secret, enc) = cs.kem_encap(public_key)?;
+        let exported = self.export_from(cs, &shared_secret, exporter_context, len)?;
+        Ok((enc, exported))
+    }
+
+    /// `SetupBaseR(enc, skR, info)` followed by
+    /// `context.export(exporter_context, L)` (RFC 9180 §5.1.1, §5.3).
+    /// `public_key` is the recipient's own public key (for the KEM context).
+    pub fn setup_receiver_and_export(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        enc: &[u8],
+        private_key: &[u8],
+        public_key: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<Secret, CryptoError> {
+        let shared_secret = cs.kem_decap(enc, private_key, public_key)?;
+        self.export_from(cs, &shared_secret, exporter_context, len)
+    }
+
     /// Single-shot `SealBase(pkR, info, aad, pt)`: returns (`enc`, ciphertext).
     pub fn seal(
         &self,

@@ -24,7 +24,9 @@ use super::{
 
 mod vectors;
 
-use vectors::{rfc7748_alice, signature_vector, HPKE_AAD, HPKE_INFO, HPKE_PT, HPKE_VECTORS};
+use vectors::{
+    rfc7748_alice, signature_vector, HPKE_A1_EXPORTS, HPKE_AAD, HPKE_INFO, HPKE_PT, HPKE_VECTORS,
+};
 
 type Check = Result<(), String>;
 
@@ -353,6 +355,35 @@ pub fn check_kem(cs: &dyn CipherSuiteProvider) -> Check {
                 ),
             )?;
             eq(&what("HPKE open"), &h(HPKE_PT), &pt)?;
+            if v.section == "RFC 9180 A.1" {
+                for (ctx, value) in HPKE_A1_EXPORTS {
+                    let exported = ok(
+                        &what("HPKE export"),
+                        info.setup_receiver_and_export(
+                            cs,
+                            &h(v.enc),
+                            &h(v.sk_r),
+                            &h(v.pk_r),
+                            &h(ctx),
+                            32,
+                        ),
+                    )?;
+                    eq(&what("HPKE export"), &h(value), exported.as_bytes())?;
+                }
+                let (enc, sent) = ok(
+                    &what("HPKE sender export"),
+                    info.setup_sender_and_export(cs, &h(v.pk_r), b"MLS", 32),
+                )?;
+                let received = ok(
+                    &what("HPKE receiver export"),
+                    info.setup_receiver_and_export(cs, &enc, &h(v.sk_r), &h(v.pk_r), b"MLS", 32),
+                )?;
+                eq(
+                    &what("HPKE export round trip"),
+                    sent.as_bytes(),
+                    received.as_bytes(),
+                )?;
+            }
             fails_with(
                 &what("HPKE open of a modified ct"),
                 CryptoError::DecryptionFailed,

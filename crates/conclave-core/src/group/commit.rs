@@ -139,6 +139,10 @@ pub(crate) fn build_group_info(
             external_pub: public.into(),
         })?);
     }
+    // GREASE (§13.5): one extension of a GREASE type, ignored by receivers.
+    if let Some(grease) = crate::key_package::grease_extension_excluding(cs, &[])? {
+        extensions.push(grease);
+    }
     let mut info = GroupInfo {
         group_context: context.clone(),
         extensions,
@@ -281,7 +285,11 @@ impl Group {
         self.commit_with(options, forgery)
     }
 
-    fn commit_with(&mut self, options: CommitOptions, forgery: &Forgery) -> Result<CommitOutput> {
+    pub(super) fn commit_with(
+        &mut self,
+        options: CommitOptions,
+        forgery: &Forgery,
+    ) -> Result<CommitOutput> {
         self.check_active()?;
         let cs = self.cs.clone();
         let cs = cs.as_ref();
@@ -319,11 +327,6 @@ impl Group {
         let applied = apply(&mut diff, &self.public.context, &list)?;
         if let (Some(leaf), Some((index, _))) = (&forgery.swap_added_leaf, applied.added.first()) {
             diff.set_leaf(*index, Some(leaf.clone()))?;
-        }
-        if applied.reinit.is_some() && !forgery.skip_checks {
-            return Err(Error::Unsupported(
-                "ReInit commits are not built yet".into(),
-            ));
         }
         let extensions = applied
             .extensions
@@ -489,6 +492,7 @@ impl Group {
             updated: applied.updated.iter().map(|(l, _)| *l).collect(),
             new_extensions: applied.extensions.clone(),
             self_removed: false,
+            reinit: applied.reinit.clone(),
             has_path: new_path.is_some(),
             changes: diff.into_changes(cs)?,
             base_secret_tree: None,

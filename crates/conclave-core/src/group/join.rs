@@ -57,6 +57,8 @@ impl Group {
                 capabilities.extensions.push(e.extension_type);
             }
         }
+        let mut leaf_extensions = Vec::new();
+        crate::key_package::add_leaf_grease(cs.as_ref(), &mut capabilities, &mut leaf_extensions)?;
         let (leaf_private, leaf_public) = cs.kem_generate()?;
         let mut leaf = LeafNode {
             encryption_key: leaf_public.into(),
@@ -64,7 +66,7 @@ impl Group {
             credential,
             capabilities,
             leaf_node_source: LeafNodeSource::KeyPackage(default_lifetime(services.clock.now())),
-            extensions: Vec::new(),
+            extensions: leaf_extensions,
             signature: VLBytes::new(Vec::new()),
         };
         let tbs = leaf.tbs_bytes(None)?;
@@ -110,6 +112,7 @@ impl Group {
             },
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
+            reinit: None,
             cs,
             signer,
             config,
@@ -254,6 +257,7 @@ impl Group {
             },
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
+            reinit: None,
             cs,
             signer,
             config,

@@ -69,10 +69,14 @@
 //! }
 //! ```
 
+mod branch;
 mod commit;
+mod external;
+mod external_proposal;
 mod join;
 mod process;
 pub mod proposals;
+mod reinit;
 pub mod snapshot;
 pub mod state;
 
@@ -95,6 +99,8 @@ use crate::Error;
 #[cfg(feature = "testing")]
 pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
+pub use external::{ExternalJoinOptions, RemovePrior, EXTERNAL_INIT_LABEL};
+pub use external_proposal::external_proposal;
 pub use process::StagedCommit;
 pub use snapshot::{SnapshotParts, SNAPSHOT_VERSION};
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
@@ -238,6 +244,8 @@ pub struct Group {
     past: PastEpochs,
     /// Proposals received or sent in this epoch.
     proposals: ProposalCache,
+    /// Set once a ReInit commit was merged (§11.2): the group is closed.
+    reinit: Option<crate::wire::ReInit>,
 }
 
 impl core::fmt::Debug for Group {
@@ -351,6 +359,9 @@ impl Group {
     }
 
     fn check_active(&self) -> Result<()> {
+        if self.reinit.is_some() {
+            return Err(crate::ProtocolError::GroupReInitialized.into());
+        }
         if self.own.active {
             Ok(())
         } else {
@@ -375,8 +386,15 @@ impl PskStore for GroupPsks<'_> {
             crate::wire::Psk::Resumption {
                 psk_group_id,
                 psk_epoch,
-                ..
+                usage,
             } if psk_group_id.as_slice() == self.group_id => {
+                // A reinit/branch PSK naming a group of the same id is the
+                // application's (e.g. a predecessor with the same group id).
+                if *usage != crate::wire::ResumptionPskUsage::Application {
+                    if let Some(s) = self.external.psk(id) {
+                        return Some(s);
+                    }
+                }
                 if *psk_epoch == self.current_epoch {
                     Some(self.current.clone())
                 } else {

@@ -47,6 +47,9 @@ pub struct StagedCommit {
     pub(crate) new_extensions: Option<Vec<Extension>>,
     pub(crate) self_removed: bool,
     pub(crate) has_path: bool,
+    /// The ReInit this commit carries (§11.2): after merging it the group
+    /// accepts nothing more.
+    pub(crate) reinit: Option<crate::wire::ReInit>,
 }
 
 /// The next epoch's state, computed by staging a commit.
@@ -89,6 +92,11 @@ impl StagedCommit {
     /// Whether the commit removes us.
     pub fn self_removed(&self) -> bool {
         self.self_removed
+    }
+
+    /// The ReInit proposal the commit carries, if any (§11.2).
+    pub fn reinit(&self) -> Option<&crate::wire::ReInit> {
+        self.reinit.as_ref()
     }
 
     /// Whether the commit carries an UpdatePath.
@@ -265,9 +273,7 @@ impl Group {
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
         let Sender::Member(sender) = content.content.sender else {
-            return Err(Error::Unsupported(
-                "external commits (new_member_commit) are not processed yet".into(),
-            ));
+            return self.stage_external_commit(content, commit);
         };
         let committer = LeafIndex(sender);
         if committer == self.own.leaf {
@@ -306,11 +312,6 @@ impl Group {
 
         let mut diff = self.public.tree.diff();
         let applied = apply(&mut diff, &self.public.context, &list)?;
-        if applied.reinit.is_some() {
-            return Err(Error::Unsupported(
-                "ReInit commits are not processed yet".into(),
-            ));
-        }
         let self_removed = applied.removed.iter().any(|(l, _)| *l == self.own.leaf);
         if applied.path_required && commit.path.is_none() {
             return Err(ProtocolError::MissingRequiredPath.into());
@@ -380,6 +381,7 @@ impl Group {
             new_extensions: applied.extensions.clone(),
             self_removed,
             has_path: commit.path.is_some(),
+            reinit: applied.reinit.clone(),
         };
         if self_removed {
             return Ok(summary(None, diff.into_changes(cs)?));
@@ -468,6 +470,7 @@ impl Group {
         } else {
             Vec::new()
         };
+        let reinit = staged.reinit.clone();
         self.public.tree.merge(staged.changes)?;
         let Some(next) = staged.next else {
             self.own.active = false;
@@ -504,6 +507,7 @@ impl Group {
         self.own.pending_updates.clear();
         self.own.pending_commit = None;
         self.proposals.entries.clear();
+        self.reinit = reinit;
         Ok(())
     }
 }

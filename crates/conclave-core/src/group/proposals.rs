@@ -284,9 +284,10 @@ impl Checks<'_> {
         Ok(())
     }
 
-    /// From the cached proposals, the committer's valid list (§12.2): its
-    /// own Updates, Removes of itself or of blank leaves, ExternalInit and
-    /// ReInit are dropped; a Remove wins over an Update of the same leaf,
+    /// From the cached proposals, the committer's valid list (§12.2): if a
+    /// valid ReInit was received, the most recent one alone (§11.2);
+    /// otherwise its own Updates, Removes of itself or of blank leaves and
+    /// ExternalInit are dropped; a Remove wins over an Update of the same leaf,
     /// and the most recent Update of a leaf over earlier ones; duplicate
     /// Adds and PSKs are dropped; of several GCE proposals the last is kept.
     /// Dropped proposals are never listed.
@@ -297,6 +298,14 @@ impl Checks<'_> {
             .filter(|(i, l)| self.check_proposal(&l.proposal, &l.sender, *i).is_ok())
             .map(|(_, l)| l)
             .collect();
+        // A valid ReInit is committed alone (§12.2), the most recent one.
+        if let Some(r) = valid
+            .iter()
+            .rev()
+            .find(|l| matches!(l.proposal, Proposal::ReInit(_)))
+        {
+            return vec![(*r).clone()];
+        }
         let removes: HashSet<u32> = valid
             .iter()
             .filter_map(|l| match &l.proposal {

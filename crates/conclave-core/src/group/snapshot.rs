@@ -35,8 +35,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::codec::{
-    decode_exact, encode, DecodeError, TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize,
-    VLBytes,
+    decode_exact, encode, DecodeError, DeserializeBytes, TlsDeserialize, TlsDeserializeBytes,
+    TlsSerialize, TlsSize, VLBytes,
 };
 use crate::crypto::{CipherSuiteProvider, Secret, Signer};
 use crate::error::Result;
@@ -44,7 +44,7 @@ use crate::framing::PaddingPolicy;
 use crate::schedule::secret_tree::{RatchetState, SecretTreeState};
 use crate::schedule::{EpochSecrets, InitSecret, KeyNonce, SecretTree, SecretTreeConfig};
 use crate::tree::{LeafIndex, NodeIndex, RatchetTree, TreePrivateKeys, TreeView};
-use crate::wire::{GroupContext, Node, Proposal, Sender};
+use crate::wire::{GroupContext, Node, Proposal, ReInit, Sender};
 use crate::Error;
 
 use super::state::{
@@ -53,7 +53,7 @@ use super::state::{
 use super::{Group, GroupConfig, HandshakePolicy, Services, StagedCommit};
 
 /// The snapshot format version written by this code.
-pub const SNAPSHOT_VERSION: u16 = 1;
+pub const SNAPSHOT_VERSION: u16 = 2;
 
 /// A snapshot split into records: the state without the tree nodes, and the
 /// non-blank tree nodes by node index.
@@ -218,18 +218,36 @@ fn malformed(reason: &str) -> Error {
     DecodeError::new("group snapshot", reason).into()
 }
 
-/// Splits off the leading format version and refuses any but ours.
-fn versioned(bytes: &[u8]) -> Result<&[u8]> {
+/// Splits off the leading format version; refuses versions this code
+/// cannot read. Version 1 lacked the trailing pending-ReInit field that
+/// version 2 appends (`Option<ReInit>`, issue 6); it reads as "none".
+fn versioned(bytes: &[u8]) -> Result<(u16, &[u8])> {
     let (head, rest) = bytes
         .split_first_chunk::<2>()
         .ok_or_else(|| malformed("no format version"))?;
     let version = u16::from_be_bytes(*head);
-    if version != SNAPSHOT_VERSION {
+    if !(1..=SNAPSHOT_VERSION).contains(&version) {
         return Err(Error::Unsupported(format!(
-            "group snapshot format version {version} (this code reads version {SNAPSHOT_VERSION})"
+            "group snapshot format version {version} (this code reads versions 1 to {SNAPSHOT_VERSION})"
         )));
     }
-    Ok(rest)
+    Ok((version, rest))
+}
+
+/// Decodes a record of `version` followed (from version 2) by the pending
+/// ReInit, requiring that every byte is consumed.
+fn decode_versioned<T: DeserializeBytes>(bytes: &[u8]) -> Result<(T, Option<ReInit>)> {
+    let (version, body) = versioned(bytes)?;
+    let (record, rest) =
+        T::tls_deserialize_bytes(body).map_err(|e| DecodeError::new("group snapshot", e))?;
+    let reinit = if version >= 2 {
+        decode_exact::<Option<ReInit>>(rest)?
+    } else if rest.is_empty() {
+        None
+    } else {
+        return Err(malformed("trailing bytes after a version 1 record"));
+    };
+    Ok((record, reinit))
 }
 
 fn with_version(mut body: Vec<u8>) -> Vec<u8> {
@@ -516,7 +534,9 @@ impl Group {
             state: self.state_record(),
             nodes: self.node_records(),
         };
-        Ok(with_version(encode(&full)?))
+        let mut body = encode(&full)?;
+        body.extend(encode(&self.reinit)?);
+        Ok(with_version(body))
     }
 
     /// A group from a snapshot made by [`Group::to_snapshot`], signing with
@@ -527,9 +547,9 @@ impl Group {
         bytes: &[u8],
         services: Services,
     ) -> Result<Self> {
-        let full: FullRecord = decode_exact(versioned(bytes)?)?;
+        let (full, reinit): (FullRecord, _) = decode_versioned(bytes)?;
         let nodes = full.nodes.into_iter().map(|n| (n.index, n.node)).collect();
-        Self::from_records(cs, signer, full.state, nodes, services)
+        Self::from_records(cs, signer, full.state, reinit, nodes, services)
     }
 
     /// The state split into records (see [`SnapshotParts`]).
@@ -546,7 +566,9 @@ impl Group {
 
     /// The state record alone (what is rewritten after every operation).
     pub fn state_record_bytes(&self) -> Result<Vec<u8>> {
-        Ok(with_version(encode(&self.state_record())?))
+        let mut body = encode(&self.state_record())?;
+        body.extend(encode(&self.reinit)?);
+        Ok(with_version(body))
     }
 
     /// The encoded tree node at node index `x`, or `None` if it is blank
@@ -573,12 +595,12 @@ impl Group {
         nodes: &[(u32, Vec<u8>)],
         services: Services,
     ) -> Result<Self> {
-        let record: StateRecord = decode_exact(versioned(state)?)?;
+        let (record, reinit): (StateRecord, _) = decode_versioned(state)?;
         let nodes = nodes
             .iter()
             .map(|(i, bytes)| Ok((*i, decode_exact::<Node>(bytes)?)))
             .collect::<Result<Vec<_>>>()?;
-        Self::from_records(cs, signer, record, nodes, services)
+        Self::from_records(cs, signer, record, reinit, nodes, services)
     }
 
     /// The node indices whose records change when `staged` (a commit staged
@@ -592,6 +614,7 @@ impl Group {
         cs: Arc<dyn CipherSuiteProvider>,
         signer: Arc<dyn Signer>,
         r: StateRecord,
+        reinit: Option<ReInit>,
         nodes: Vec<(u32, Node)>,
         services: Services,
     ) -> Result<Self> {
@@ -637,6 +660,7 @@ impl Group {
         Ok(Group {
             cs,
             signer,
+            reinit,
             config: config_from(r.config)?,
             services,
             public: PublicState {

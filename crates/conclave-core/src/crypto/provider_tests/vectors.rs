@@ -23,6 +23,23 @@ pub(super) const HPKE_INFO: &str = "4f6465206f6e2061204772656369616e2055726e";
 pub(super) const HPKE_PT: &str = "4265617574792069732074727574682c20747275746820626561757479";
 pub(super) const HPKE_AAD: &str = "436f756e742d30";
 
+/// RFC 9180 A.1.1 "Exported Values" (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+/// AES-128-GCM, base mode): `(exporter_context, L = 32 value)`.
+pub(super) const HPKE_A1_EXPORTS: [(&str, &str); 3] = [
+    (
+        "",
+        "3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee",
+    ),
+    (
+        "00",
+        "2e8f0b54673c7029649d4eb9d5e33bf1872cf76d623ff164ac185da9e88c21a5",
+    ),
+    (
+        "54657374436f6e74657874",
+        "e9e43065102c3836401bed8c3c3c75ae46be1639869391d62c61f1ec7af54931",
+    ),
+];
+
 pub(super) const HPKE_VECTORS: [HpkeVector; 4] = [
     HpkeVector {
         section: "RFC 9180 A.1",
