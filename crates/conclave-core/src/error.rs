@@ -490,9 +490,6 @@ pub enum ProtocolError {
     /// §6: a message of an epoch whose keys are no longer (or not yet) held.
     #[error("no keys for epoch {0} (RFC 9420 §6)")]
     UnknownEpoch(u64),
-    /// §12.4.2: the commit's sender is not a current member.
-    #[error("a commit from a removed or non-member sender (RFC 9420 §12.4.2)")]
-    CommitterNotMember,
     /// §12.1: a proposal sent by a sender type that may not send it (an
     /// Update from a non-member, a Remove/Add from a new member).
     #[error("a {0:?} sender cannot send this proposal (RFC 9420 §12.1)")]

@@ -156,6 +156,7 @@ fn commit(
     let template = diff.leaf(sender).unwrap().clone();
     let path = apply_new_path(&mut diff, cs_ref, sender, &template, &me.signer, GROUP_ID).unwrap();
     let context = diff.root_hash(cs_ref).unwrap();
+    assert_subtree_index(&diff);
     let update = encrypt_path(&diff, cs_ref, &path, &context, &added).unwrap();
     let sender_keys = path.private_keys(&me.keys, &diff);
     // Every other current member processes the commit on its own diff.
@@ -229,14 +230,32 @@ fn reimport(cs: &dyn CipherSuiteProvider, nodes: Vec<Option<Node>>) -> RatchetTr
     RatchetTree::from_nodes(cs, nodes).unwrap()
 }
 
-/// Checks every cached hash (and the blank-leaf index) against a fresh
-/// import of the same nodes.
+/// Checks the non-blank index of a view against a walk over every node.
+fn assert_subtree_index<V: TreeView>(view: &V) {
+    let width = view.width().node_width();
+    for x in 0..width {
+        let span = (1u32 << NodeIndex(x).level()) - 1;
+        let brute =
+            (x - span..=(x + span).min(width - 1)).any(|n| view.node(NodeIndex(n)).is_some());
+        assert_eq!(view.subtree_has_node(NodeIndex(x)), brute, "node {x}");
+    }
+}
+
+/// Checks every cached hash (and the blank-leaf and non-blank indices)
+/// against a fresh import of the same nodes.
 fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
+    assert_subtree_index(tree);
+    assert_subtree_index(&tree.diff());
     let fresh = reimport(cs, tree.to_nodes());
     let first_blank = (0..tree.leaf_count())
         .map(LeafIndex)
         .find(|&l| tree.leaf(l).is_none());
     assert_eq!(tree.first_blank_leaf(), first_blank);
+    let last_member = (0..tree.leaf_count())
+        .rev()
+        .map(LeafIndex)
+        .find(|&l| tree.leaf(l).is_some());
+    assert_eq!(tree.diff().last_member(), last_member);
     assert_eq!(tree.member_count(), tree.members().count());
     for x in 0..tree.width().node_width() {
         assert_eq!(
@@ -306,6 +325,7 @@ fn remove_truncates_then_add_extends_without_resurrecting() {
     // half (including node 4's old path) reads as blank.
     let at = diff.add_leaf(leaf).unwrap();
     assert_eq!(at, LeafIndex(4));
+    assert_subtree_index(&diff);
     assert!(diff.parent(NodeIndex(9)).is_none());
     let changes = diff.into_changes(cs.as_ref()).unwrap();
     tree.merge(changes).unwrap();
@@ -866,6 +886,7 @@ fn adds_fill_the_leftmost_blank_leaf_of_the_diff() {
     assert_eq!(diff.add_leaf(b).unwrap(), LeafIndex(4));
     assert_eq!(diff.add_leaf(c).unwrap(), LeafIndex(6));
     assert_eq!(diff.add_leaf(d).unwrap(), LeafIndex(7));
+    assert_subtree_index(&diff);
     tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
     assert_eq!(tree.first_blank_leaf(), None);
     assert_cache_exact(cs.as_ref(), &tree);
@@ -961,4 +982,30 @@ fn changes_staged_on_a_clone_that_moved_on_are_refused() {
     // Same content, different histories: equal.
     let rebuilt = reimport(cs.as_ref(), clone.to_nodes());
     assert_eq!(rebuilt, clone);
+}
+
+#[test]
+fn removes_truncate_only_when_the_right_half_is_blank() {
+    let cs = suite();
+    let (mut tree, _) = group(&cs, 7, &[]);
+    let mut diff = tree.diff();
+    // Blank 6, then 4: leaf 5 keeps the width at 8.
+    diff.remove_leaf(LeafIndex(6)).unwrap();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    assert_eq!(diff.width().leaves(), 8);
+    assert_eq!(diff.last_member(), Some(LeafIndex(5)));
+    // Removing 5 empties the right half: 8 -> 4, and 3 is the last member.
+    assert_subtree_index(&diff);
+    diff.remove_leaf(LeafIndex(5)).unwrap();
+    assert_eq!(diff.width().leaves(), 4);
+    assert_subtree_index(&diff);
+    assert_eq!(diff.last_member(), Some(LeafIndex(3)));
+    // Remove 1, 2, 3: 4 -> 1 (only leaf 0 is left).
+    for i in [2, 1, 3] {
+        diff.remove_leaf(LeafIndex(i)).unwrap();
+    }
+    assert_eq!(diff.width().leaves(), 1);
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_eq!(tree.member_count(), 1);
+    assert_cache_exact(cs.as_ref(), &tree);
 }

@@ -6,6 +6,7 @@ use crate::codec::{TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize};
 ///
 /// An open newtype: values outside the registry (including GREASE values,
 /// §13.5) decode and re-encode unchanged.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug,
     Clone,

@@ -80,6 +80,24 @@ pub struct CommitOutput {
     pub pending: PendingCommit,
 }
 
+/// Test hooks that make [`Group::commit_forged`] build a commit breaking
+/// the rules, so that negative tests can check that receivers reject it.
+/// Only public with the `testing` feature; never for production use.
+#[derive(Debug, Clone, Default)]
+pub struct Forgery {
+    /// Skip the committer's selection and checks of §12.2: the cached
+    /// proposals are all listed (when `include_pending`), as they are.
+    pub skip_checks: bool,
+    /// Send no path, even when one is required.
+    pub omit_path: bool,
+    /// Keep the committer's old leaf encryption key in the path's leaf.
+    pub keep_leaf_key: bool,
+    /// ProposalRefs appended to the commit without being applied.
+    pub extra_refs: Vec<Vec<u8>>,
+    /// Put this LeafNode in the tree instead of the first added KeyPackage's.
+    pub swap_added_leaf: Option<crate::wire::LeafNode>,
+}
+
 /// The nodes of a tree view as a `ratchet_tree` (trailing blanks dropped).
 pub(crate) fn nodes_of<V: TreeView + ?Sized>(view: &V) -> RatchetTreeNodes {
     let width = view.width().node_width();
@@ -249,6 +267,21 @@ impl Group {
     /// when required or forced, the Welcome for added members and the new
     /// epoch's GroupInfo.
     pub fn commit(&mut self, options: CommitOptions) -> Result<CommitOutput> {
+        self.commit_with(options, &Forgery::default())
+    }
+
+    /// [`Group::commit`] with test hooks that break the rules (feature
+    /// `testing` only).
+    #[cfg(feature = "testing")]
+    pub fn commit_forged(
+        &mut self,
+        options: CommitOptions,
+        forgery: &Forgery,
+    ) -> Result<CommitOutput> {
+        self.commit_with(options, forgery)
+    }
+
+    fn commit_with(&mut self, options: CommitOptions, forgery: &Forgery) -> Result<CommitOutput> {
         self.check_active()?;
         let cs = self.cs.clone();
         let cs = cs.as_ref();
@@ -265,7 +298,11 @@ impl Group {
                     reference: Some(e.reference.clone()),
                 })
                 .collect();
-            checks.select(own, &cached)
+            if forgery.skip_checks {
+                cached
+            } else {
+                checks.select(own, &cached)
+            }
         } else {
             Vec::new()
         };
@@ -274,11 +311,16 @@ impl Group {
             sender: Sender::Member(own.0),
             reference: None,
         }));
-        checks.check_list(own, &list)?;
+        if !forgery.skip_checks {
+            checks.check_list(own, &list)?;
+        }
 
         let mut diff = self.public.tree.diff();
         let applied = apply(&mut diff, &self.public.context, &list)?;
-        if applied.reinit.is_some() {
+        if let (Some(leaf), Some((index, _))) = (&forgery.swap_added_leaf, applied.added.first()) {
+            diff.set_leaf(*index, Some(leaf.clone()))?;
+        }
+        if applied.reinit.is_some() && !forgery.skip_checks {
             return Err(Error::Unsupported(
                 "ReInit commits are not built yet".into(),
             ));
@@ -298,7 +340,7 @@ impl Group {
             extensions,
         };
         let mut new_path: Option<NewPath> = None;
-        let path = if applied.path_required || options.force_path {
+        let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
             let template = diff
                 .leaf(own)
                 .cloned()
@@ -311,8 +353,25 @@ impl Group {
                 self.signer.as_ref(),
                 self.group_id(),
             )?;
+            let kept = if forgery.keep_leaf_key {
+                let mut leaf = p.leaf_node().clone();
+                leaf.encryption_key = template.encryption_key.clone();
+                let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+                    group_id: self.group_id(),
+                    leaf_index: own.0,
+                }))?;
+                leaf.signature =
+                    sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
+                diff.set_leaf(own, Some(leaf.clone()))?;
+                Some(leaf)
+            } else {
+                None
+            };
             context.tree_hash = diff.root_hash(cs)?.into();
-            let update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
+            let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
+            if let Some(leaf) = kept {
+                update_path.leaf_node = leaf;
+            }
             new_path = Some(p);
             Some(update_path)
         } else {
@@ -335,16 +394,20 @@ impl Group {
         };
         let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
 
-        let commit = Commit {
-            proposals: list
+        let mut proposals: Vec<ProposalOrRef> = list
+            .iter()
+            .map(|l| match &l.reference {
+                Some(r) => ProposalOrRef::Reference(r.clone().into()),
+                None => ProposalOrRef::Proposal(l.proposal.clone()),
+            })
+            .collect();
+        proposals.extend(
+            forgery
+                .extra_refs
                 .iter()
-                .map(|l| match &l.reference {
-                    Some(r) => ProposalOrRef::Reference(r.clone().into()),
-                    None => ProposalOrRef::Proposal(l.proposal.clone()),
-                })
-                .collect(),
-            path,
-        };
+                .map(|r| ProposalOrRef::Reference(r.clone().into())),
+        );
+        let commit = Commit { proposals, path };
         let mut content = sign_content(
             self.signer.as_ref(),
             self.wire_format(),

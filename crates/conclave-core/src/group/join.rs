@@ -173,14 +173,14 @@ impl Group {
             }
         };
         let tree = RatchetTree::from_nodes(c, nodes)?;
-        if tree.root_hash() != context.tree_hash.as_slice() {
-            return Err(ProtocolError::TreeHashMismatch.into());
-        }
         let signer_leaf = LeafIndex(info.signer);
         let signer_node = tree
             .leaf(signer_leaf)
             .ok_or(ProtocolError::GroupInfoSignerNotMember(info.signer))?;
         verify_group_info(c, &info, signer_node.signature_key.as_slice())?;
+        if tree.root_hash() != context.tree_hash.as_slice() {
+            return Err(ProtocolError::TreeHashMismatch.into());
+        }
         check_unique_types(&context.extensions)?;
         let required = required_capabilities(&context.extensions)?;
         validate_tree(

@@ -25,6 +25,9 @@
 //! (epoch secrets and the secret tree), [`state::PastEpochs`] (secret trees
 //! of past epochs for late messages, resumption PSKs) and
 //! [`state::ProposalCache`] (proposals received in this epoch).
+//! [`snapshot`] encodes all of it for persistence ([`Group::to_snapshot`],
+//! [`Group::from_snapshot`], and per-record parts with the tree nodes a
+//! commit changed, [`Group::changed_nodes`]).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -70,6 +73,7 @@ mod commit;
 mod join;
 mod process;
 pub mod proposals;
+pub mod snapshot;
 pub mod state;
 
 use std::sync::Arc;
@@ -88,8 +92,11 @@ use crate::wire::{
 };
 use crate::Error;
 
+#[cfg(feature = "testing")]
+pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
 pub use process::StagedCommit;
+pub use snapshot::{SnapshotParts, SNAPSHOT_VERSION};
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
 
 /// How a member sends its proposals and commits (§6).

@@ -128,21 +128,33 @@ impl Group {
     /// Processes one received message (§6, §12.4.2).
     pub fn process(&mut self, message: &MlsMessage) -> Result<Received> {
         self.check_active()?;
-        let bytes = message_bytes(message)?;
-        if self.own.pending_commit.as_deref() == Some(bytes.as_slice()) {
-            return Ok(Received::OwnCommit);
-        }
-        if let Some(own) = self
-            .proposals
-            .entries
-            .iter()
-            .find(|e| e.own_message.as_deref() == Some(bytes.as_slice()))
-        {
-            return Ok(Received::Proposal {
-                sender: own.sender,
-                proposal: own.proposal.clone(),
-                reference: own.reference.clone(),
-            });
+        // Our own messages echoed back (the delivery service sends a commit
+        // or proposal to everyone, sender included) are recognised by their
+        // bytes before any decryption: our sending ratchet already used
+        // their generation.
+        let own_sent = self.own.pending_commit.is_some()
+            || self
+                .proposals
+                .entries
+                .iter()
+                .any(|e| e.own_message.is_some());
+        if own_sent {
+            let bytes = message_bytes(message)?;
+            if self.own.pending_commit.as_deref() == Some(bytes.as_slice()) {
+                return Ok(Received::OwnCommit);
+            }
+            if let Some(own) = self
+                .proposals
+                .entries
+                .iter()
+                .find(|e| e.own_message.as_deref() == Some(bytes.as_slice()))
+            {
+                return Ok(Received::Proposal {
+                    sender: own.sender,
+                    proposal: own.proposal.clone(),
+                    reference: own.reference.clone(),
+                });
+            }
         }
         if let MlsMessageBody::PrivateMessage(pm) = &message.body {
             if pm.epoch < self.epoch() && pm.group_id.as_slice() == self.group_id() {
@@ -267,7 +279,7 @@ impl Group {
             .public
             .tree
             .leaf(committer)
-            .ok_or(ProtocolError::CommitterNotMember)?;
+            .ok_or(Error::Internal("framing let a blank sender through"))?;
         let mut list = Vec::with_capacity(commit.proposals.len());
         for p in &commit.proposals {
             list.push(match p {

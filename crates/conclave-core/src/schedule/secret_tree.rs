@@ -25,6 +25,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::codec::DecodeError;
 use crate::crypto::{derive_tree_secret, expand_with_label, CipherSuiteProvider, Secret};
 use crate::error::Result;
 use crate::tree::{LeafIndex, NodeIndex, TreeSize};
@@ -453,4 +454,110 @@ pub fn sender_data_key_nonce(
     let key = expand_with_label(cs, s, "key", sample, cs.aead_key_len())?;
     let nonce = expand_with_label(cs, s, "nonce", sample, cs.aead_nonce_len())?;
     Ok((key, nonce))
+}
+
+/// One hash ratchet's state as plain data, for a group snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatchetState {
+    /// The current ratchet secret (`None` once the generations are used up).
+    pub secret: Option<Secret>,
+    /// The next generation not yet derived.
+    pub generation: u32,
+    /// Keys of skipped generations still kept, oldest first.
+    pub skipped: Vec<KeyNonce>,
+    /// The out-of-order window's floor.
+    pub window_floor: u32,
+}
+
+/// A secret tree's state as plain data, for a group snapshot: the node
+/// secrets not yet consumed and the ratchets of the leaves in use, each
+/// sorted by index so that the encoding is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretTreeState {
+    /// The number of leaves.
+    pub leaves: u32,
+    /// `(node index, secret)` of the derived, unconsumed node secrets.
+    pub nodes: Vec<(u32, Secret)>,
+    /// `(leaf index, handshake ratchet, application ratchet)`.
+    pub ratchets: Vec<(u32, RatchetState, RatchetState)>,
+    /// The out-of-order limits.
+    pub config: SecretTreeConfig,
+}
+
+impl Ratchet {
+    fn state(&self) -> RatchetState {
+        RatchetState {
+            secret: self.secret.clone(),
+            generation: self.generation,
+            skipped: self.skipped.values().cloned().collect(),
+            window_floor: self.window_floor,
+        }
+    }
+
+    fn from_state(state: RatchetState) -> Self {
+        Self {
+            secret: state.secret,
+            generation: state.generation,
+            skipped: state
+                .skipped
+                .into_iter()
+                .map(|k| (k.generation, k))
+                .collect(),
+            window_floor: state.window_floor,
+        }
+    }
+}
+
+impl SecretTree {
+    /// The tree's full state (for persistence).
+    pub fn to_state(&self) -> SecretTreeState {
+        let mut nodes: Vec<_> = self.nodes.iter().map(|(&i, s)| (i, s.clone())).collect();
+        nodes.sort_by_key(|(i, _)| *i);
+        let mut ratchets: Vec<_> = self
+            .leaves
+            .iter()
+            .map(|(&i, r)| (i, r.handshake.state(), r.application.state()))
+            .collect();
+        ratchets.sort_by_key(|(i, _, _)| *i);
+        SecretTreeState {
+            leaves: self.size.leaves(),
+            nodes,
+            ratchets,
+            config: self.config,
+        }
+    }
+
+    /// A tree from a state produced by [`SecretTree::to_state`]. Indices
+    /// outside the tree are refused.
+    pub fn from_state(state: SecretTreeState) -> Result<Self> {
+        let size = TreeSize::new(state.leaves)
+            .filter(|s| s.leaves() > 0)
+            .ok_or_else(|| DecodeError::new("secret tree state", "no leaves"))?;
+        let bad = state
+            .nodes
+            .iter()
+            .any(|(i, _)| !size.contains(NodeIndex(*i)))
+            || state.ratchets.iter().any(|(i, _, _)| *i >= size.leaves());
+        if bad {
+            return Err(DecodeError::new("secret tree state", "a node outside the tree").into());
+        }
+        Ok(Self {
+            size,
+            nodes: state.nodes.into_iter().collect(),
+            leaves: state
+                .ratchets
+                .into_iter()
+                .map(|(i, h, a)| {
+                    (
+                        i,
+                        LeafRatchets {
+                            handshake: Ratchet::from_state(h),
+                            application: Ratchet::from_state(a),
+                        },
+                    )
+                })
+                .collect(),
+            config: state.config,
+        })
+    }
 }

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::hash::{cached, leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
 use super::ratchet_tree::{RatchetTree, TreeChanges};
-use super::view::TreeView;
+use super::view::{subtree_nodes, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, ParentNode};
@@ -77,6 +77,38 @@ impl TreeView for TreeDiff<'_> {
             None if self.keep.contains(x) => self.base.parent(x),
             None => None,
         }
+    }
+
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        let (lo, hi) = subtree_nodes(x);
+        let last = u64::from(self.size.node_width()).saturating_sub(1);
+        let (Ok(lo), Ok(hi)) = (u32::try_from(lo), u32::try_from(hi.min(last))) else {
+            return false;
+        };
+        if lo > hi {
+            return false;
+        }
+        // Written here, non-blank.
+        if self
+            .leaves
+            .range(lo.div_ceil(2)..=hi / 2)
+            .any(|(_, l)| l.is_some())
+            || self.parents.range(lo..=hi).any(|(_, p)| p.is_some())
+        {
+            return true;
+        }
+        // Non-blank in the base (below `keep`) and not overwritten here.
+        let keep_last = self.keep.node_width().saturating_sub(1);
+        if lo > keep_last {
+            return false;
+        }
+        self.base.non_blank.range(lo..=hi.min(keep_last)).any(|&n| {
+            if n % 2 == 0 {
+                !self.leaves.contains_key(&(n / 2))
+            } else {
+                !self.parents.contains_key(&n)
+            }
+        })
     }
 
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {
@@ -169,10 +201,9 @@ impl<'a> TreeDiff<'a> {
     /// Halves the width while the right subtree holds no non-blank leaf
     /// (§7.7, §12.1.3), never below one leaf.
     pub fn truncate(&mut self) {
-        let last = (0..self.size.leaves())
-            .rev()
-            .find(|&i| self.leaf(LeafIndex(i)).is_some());
-        let leaves = last.map_or(1, |l| (l + 1).next_power_of_two());
+        let leaves = self
+            .last_member()
+            .map_or(1, |l| (l.0 + 1).next_power_of_two());
         if leaves >= self.size.leaves() {
             return;
         }
@@ -213,6 +244,36 @@ impl<'a> TreeDiff<'a> {
             .flatten()
             .min()
             .map(LeafIndex)
+    }
+
+    /// The rightmost non-blank leaf of the diff. Walks the base's trailing
+    /// blank leaves in its blank-leaf index (not the leaves themselves) and
+    /// the leaves changed here.
+    pub fn last_member(&self) -> Option<LeafIndex> {
+        let limit = self.size.leaves();
+        let keep = self.keep.leaves().min(limit);
+        let from_overlay = self
+            .leaves
+            .iter()
+            .rev()
+            .find(|(i, l)| l.is_some() && **i < limit)
+            .map(|(i, _)| *i);
+        let mut blanks = self.base.blank_leaves.range(..keep).rev().peekable();
+        let mut from_base = None;
+        let mut bound = keep;
+        while let Some(c) = bound.checked_sub(1) {
+            bound = c;
+            if blanks.peek() == Some(&&c) {
+                blanks.next();
+                continue;
+            }
+            if matches!(self.leaves.get(&c), Some(None)) {
+                continue;
+            }
+            from_base = Some(c);
+            break;
+        }
+        from_overlay.max(from_base).map(LeafIndex)
     }
 
     /// Adds `leaf` at the leftmost blank leaf, extending the tree if there is

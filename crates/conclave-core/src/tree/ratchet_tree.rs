@@ -3,7 +3,12 @@
 //!
 //! Leaves and parents live in two vectors (`leaf i` is node `2i`, the parent
 //! at odd node `2j+1` is `parents[j]`), so a leaf can never sit at a parent's
-//! position. Subtree hashes live in one flat buffer, `Nh` bytes per node.
+//! position. Subtree hashes live in one flat buffer, `Nh` bytes per node. Two
+//! ordered indices are kept beside the nodes: the blank leaves (an Add takes
+//! the leftmost, §12.1.1; a Remove truncates past the last member, §12.1.3)
+//! and the non-blank nodes (a subtree is a contiguous index range, so "is this
+//! subtree all blank", which filtered direct paths and resolutions ask for
+//! every copath node, is one range query).
 //!
 //! The tree changes only by merging [`TreeChanges`], produced by a
 //! copy-on-write [`TreeDiff`](super::TreeDiff) over it: merging writes the
@@ -18,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
-use super::view::{subtree_contains, TreeView};
+use super::view::{subtree_contains, subtree_nodes, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
@@ -40,6 +45,9 @@ pub struct RatchetTree {
     /// The indices of the blank leaves, so that an Add finds the leftmost
     /// one in O(log N) (§12.1.1).
     pub(super) blank_leaves: BTreeSet<u32>,
+    /// The indices of the non-blank nodes, so that whether a subtree (a
+    /// contiguous index range) is all blank is answered in O(log N).
+    pub(super) non_blank: BTreeSet<u32>,
     pub(super) parents: Vec<Option<ParentNode>>,
     pub(super) hash_len: usize,
     /// `node_width * hash_len` bytes: the tree hash of node `x` at `x * hash_len`.
@@ -68,6 +76,26 @@ impl TreeChanges {
     /// The number of nodes (and hashes) the merge will write.
     pub fn len(&self) -> usize {
         self.leaves.len() + self.parents.len() + self.hashes.len()
+    }
+
+    /// The node indices whose content the merge changes, over a base tree of
+    /// width `base`: the nodes written, and the base nodes a truncation
+    /// drops (they read as blank, or lie outside the new width).
+    pub fn changed_nodes(&self, base: TreeSize) -> BTreeSet<u32> {
+        let mut out: BTreeSet<u32> = self
+            .leaves
+            .iter()
+            .map(|(i, _)| i.saturating_mul(2))
+            .collect();
+        out.extend(
+            self.parents
+                .iter()
+                .map(|(j, _)| j.saturating_mul(2).saturating_add(1)),
+        );
+        let keep = self.keep.leaves().min(self.width.leaves());
+        let kept_width = (2 * keep).saturating_sub(1);
+        out.extend(kept_width..base.node_width());
+        out
     }
 
     /// Whether the changes change nothing.
@@ -104,10 +132,24 @@ impl RatchetTree {
             .filter(|(_, l)| l.is_none())
             .map(|(i, _)| i as u32)
             .collect();
+        let non_blank = leaves
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.is_some())
+            .map(|(i, _)| 2 * i as u32)
+            .chain(
+                parents
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.is_some())
+                    .map(|(j, _)| 2 * j as u32 + 1),
+            )
+            .collect();
         let mut tree = Self {
             size: width,
             leaves,
             blank_leaves,
+            non_blank,
             parents,
             hash_len,
             hashes: vec![0; width.node_width() as usize * hash_len],
@@ -201,6 +243,37 @@ impl RatchetTree {
         Self::build(cs, leaves, parents)
     }
 
+    /// A tree of `width` leaves (a power of two) from its non-blank nodes by
+    /// node index, as a snapshot stores them; every subtree hash is
+    /// recomputed. Indices outside the width or of the wrong parity are
+    /// refused.
+    pub fn from_indexed_nodes(
+        cs: &dyn CipherSuiteProvider,
+        width: u32,
+        nodes: Vec<(u32, Node)>,
+    ) -> Result<Self> {
+        // The width is bounded by the nodes given (a stored tree is
+        // truncated, §7.7), so a corrupt width cannot cause a huge allocation.
+        let max_node = nodes.iter().map(|(i, _)| u64::from(*i)).max().unwrap_or(0);
+        let size = TreeSize::new(width)
+            .filter(|w| w.leaves().is_power_of_two())
+            .filter(|w| u64::from(w.node_width()) <= 4 * (max_node + 1))
+            .ok_or(ProtocolError::RatchetTreeTooLarge)?;
+        let mut leaves = vec![None; size.leaves() as usize];
+        let mut parents = vec![None; size.leaves() as usize - 1];
+        for (i, node) in nodes {
+            let slot = match (node, i % 2 == 0) {
+                (Node::Leaf(l), true) => leaves.get_mut(i as usize / 2).map(|s| *s = Some(l)),
+                (Node::Parent(p), false) => parents.get_mut(i as usize / 2).map(|s| *s = Some(p)),
+                _ => None,
+            };
+            if slot.is_none() {
+                return Err(ProtocolError::NodeTypeAtWrongPosition { node: i }.into());
+            }
+        }
+        Self::build(cs, leaves, parents)
+    }
+
     /// Exports the tree as a `ratchet_tree` (§12.4.3.3), trailing blank nodes
     /// dropped.
     pub fn to_nodes(&self) -> Vec<Option<Node>> {
@@ -280,6 +353,9 @@ impl RatchetTree {
         self.leaves.truncate(keep);
         let _ = self.blank_leaves.split_off(&(keep as u32));
         self.blank_leaves.extend(keep as u32..width as u32);
+        let _ = self
+            .non_blank
+            .split_off(&(2 * keep as u32).saturating_sub(1));
         self.parents.truncate(keep.saturating_sub(1));
         self.hashes
             .truncate((2 * keep).saturating_sub(1) * self.hash_len);
@@ -291,14 +367,21 @@ impl RatchetTree {
             if let Some(slot) = self.leaves.get_mut(i as usize) {
                 if leaf.is_some() {
                     self.blank_leaves.remove(&i);
+                    self.non_blank.insert(2 * i);
                 } else {
                     self.blank_leaves.insert(i);
+                    self.non_blank.remove(&(2 * i));
                 }
                 *slot = leaf;
             }
         }
         for (j, parent) in changes.parents {
             if let Some(slot) = self.parents.get_mut(j as usize) {
+                if parent.is_some() {
+                    self.non_blank.insert(2 * j + 1);
+                } else {
+                    self.non_blank.remove(&(2 * j + 1));
+                }
                 *slot = parent;
             }
         }
@@ -338,5 +421,14 @@ impl TreeView for RatchetTree {
 
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {
         self.node_hash(x)
+    }
+
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        let (lo, hi) = subtree_nodes(x);
+        let last = u64::from(self.size.node_width()).saturating_sub(1);
+        match (u32::try_from(lo), u32::try_from(hi.min(last))) {
+            (Ok(lo), Ok(hi)) if lo <= hi => self.non_blank.range(lo..=hi).next().is_some(),
+            _ => false,
+        }
     }
 }

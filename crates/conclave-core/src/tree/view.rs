@@ -48,6 +48,13 @@ pub fn subtree_contains(x: NodeIndex, leaf: LeafIndex) -> bool {
     lo <= n && n <= hi
 }
 
+/// The node indices `[first, last]` of the subtree headed by `x`: in the
+/// array layout a subtree is a contiguous range (Appendix C).
+pub fn subtree_nodes(x: NodeIndex) -> (u64, u64) {
+    let span = (1u64 << x.level()) - 1;
+    (u64::from(x.0) - span, u64::from(x.0) + span)
+}
+
 /// Read access to a ratchet tree. The width is always a power of two (§7.7):
 /// every node index below `2 * width - 1` exists, blank or not.
 pub trait TreeView {
@@ -62,6 +69,19 @@ pub trait TreeView {
 
     /// The cached tree hash of node `x` (§7.8), if it is up to date.
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]>;
+
+    /// Whether the subtree headed by `x` holds any non-blank node. The
+    /// default walks the subtree; the stored tree and diffs answer from an
+    /// ordered index of non-blank nodes in O(log N).
+    fn subtree_has_node(&self, x: NodeIndex) -> bool {
+        if self.node(x).is_some() {
+            return true;
+        }
+        match (x.left(), x.right()) {
+            (Some(l), Some(r)) => self.subtree_has_node(l) || self.subtree_has_node(r),
+            _ => false,
+        }
+    }
 
     /// The node at `x`, `None` if blank.
     fn node(&self, x: NodeIndex) -> Option<NodeRef<'_>> {
@@ -101,11 +121,10 @@ pub trait TreeView {
         out
     }
 
-    /// Whether the resolution of `x` is empty, stopping at the first non-blank node.
+    /// Whether the resolution of `x` is empty: whether its subtree holds no
+    /// non-blank node (the resolution covers every non-blank descendant).
     fn resolution_is_empty(&self, x: NodeIndex) -> bool {
-        let mut out = Vec::new();
-        resolve_into(self, x, &mut out, 1);
-        out.is_empty()
+        !self.subtree_has_node(x)
     }
 
     /// The filtered direct path of `leaf` (§4.1.2), as pairs (node on the
@@ -153,6 +172,9 @@ fn resolve_into<V: TreeView + ?Sized>(
             out.truncate(limit);
         }
         None => {
+            if !view.subtree_has_node(x) {
+                return;
+            }
             if let (Some(l), Some(r)) = (x.left(), x.right()) {
                 resolve_into(view, l, out, limit);
                 resolve_into(view, r, out, limit);

@@ -13,6 +13,7 @@ use super::{ProposalOrRef, UpdatePath};
 ///     optional<UpdatePath> path;
 /// } Commit;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

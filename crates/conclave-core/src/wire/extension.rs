@@ -22,6 +22,7 @@ use super::{Credential, CredentialType, ExtensionType, ProposalType, RatchetTree
 ///     opaque extension_data<V>;
 /// } Extension;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -103,6 +104,7 @@ pub fn check_unique_types(extensions: &[Extension]) -> Result<(), ProtocolError>
 /// ```text
 /// opaque application_id<V>;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -120,6 +122,7 @@ impl ExtensionPayload for ApplicationId {
 /// ```text
 /// optional<Node> ratchet_tree<V>;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -141,6 +144,7 @@ impl ExtensionPayload for RatchetTreeExtension {
 ///     CredentialType credential_types<V>;
 /// } RequiredCapabilities;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Default, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -164,6 +168,7 @@ impl ExtensionPayload for RequiredCapabilities {
 ///     HPKEPublicKey external_pub;
 /// } ExternalPub;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -187,6 +192,7 @@ impl ExtensionPayload for ExternalPub {
 ///
 /// ExternalSender external_senders<V>;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

@@ -32,6 +32,7 @@ use super::{Commit, GroupContext, Proposal, ProtocolVersion, WireFormat};
 /// } SenderType;
 /// ```
 /// (RFC 9420 §6.)
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug,
     Clone,
@@ -72,6 +73,7 @@ pub enum SenderType {
 ///     };
 /// } Sender;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug,
     Clone,
@@ -123,6 +125,7 @@ impl Sender {
 /// } ContentType;
 /// ```
 /// (RFC 9420 §6.)
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug,
     Clone,
@@ -159,6 +162,7 @@ pub enum ContentType {
 ///           Commit commit;
 ///     };
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -207,6 +211,7 @@ impl FramedContentBody {
 ///     };
 /// } FramedContent;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -277,6 +282,7 @@ mod present_or_empty {
 /// Encodes with derives; decoding needs the enclosing content type, so it is
 /// [`FramedContentAuthData::decode_bytes`] / [`FramedContentAuthData::decode`]
 /// rather than the codec traits.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, TlsSerialize, TlsSize)]
 pub struct FramedContentAuthData {
     /// The signature over the FramedContentTBS.
@@ -340,6 +346,7 @@ impl FramedContentAuthData {
 ///
 /// Decoding is hand-written (see the module documentation): `auth` is read
 /// according to the content type of the already-decoded `content`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, TlsSerialize, TlsSize)]
 pub struct AuthenticatedContent {
     /// The wire format the content is (to be) sent in.
@@ -399,6 +406,7 @@ impl Deserialize for AuthenticatedContent {
 /// Decoding is hand-written (see the module documentation): `auth` depends
 /// on the content type and `membership_tag` on the sender type of the
 /// already-decoded `content`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, TlsSerialize, TlsSize)]
 pub struct PublicMessage {
     /// The content.

@@ -19,6 +19,7 @@ use super::{Extension, ProtocolVersion};
 ///     Extension extensions<V>;
 /// } GroupContext;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

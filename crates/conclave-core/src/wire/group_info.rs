@@ -18,6 +18,7 @@ use super::{Extension, GroupContext};
 ///     opaque signature<V>;
 /// } GroupInfo;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

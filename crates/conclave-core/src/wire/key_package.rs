@@ -29,6 +29,7 @@ pub type KeyPackageRef = VLBytes;
 ///     opaque signature<V>;
 /// } KeyPackage;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

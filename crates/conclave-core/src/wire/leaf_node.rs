@@ -23,6 +23,7 @@ use super::{Credential, CredentialType, Extension, ExtensionType, ProposalType, 
 ///     CredentialType credentials<V>;
 /// } Capabilities;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Default, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -48,6 +49,7 @@ pub struct Capabilities {
 ///     uint64 not_after;
 /// } Lifetime;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -82,6 +84,7 @@ pub struct Lifetime {
 ///             opaque parent_hash<V>;
 ///     };
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -124,6 +127,7 @@ pub enum LeafNodeSource {
 ///     opaque signature<V>;
 /// } LeafNode;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

@@ -22,6 +22,7 @@ use super::ContentType;
 ///     opaque ciphertext<V>;
 /// } PrivateMessage;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -49,6 +50,7 @@ pub struct PrivateMessage {
 ///     opaque reuse_guard[4];
 /// } SenderData;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

@@ -17,6 +17,7 @@ use super::{Extension, KeyPackage, LeafNode, ProposalType, ProtocolVersion};
 ///     KeyPackage key_package;
 /// } Add;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -32,6 +33,7 @@ pub struct Add {
 ///     LeafNode leaf_node;
 /// } Update;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -47,6 +49,7 @@ pub struct Update {
 ///     uint32 removed;
 /// } Remove;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -62,6 +65,7 @@ pub struct Remove {
 ///     PreSharedKeyID psk;
 /// } PreSharedKey;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -80,6 +84,7 @@ pub struct PreSharedKey {
 ///     Extension extensions<V>;
 /// } ReInit;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -101,6 +106,7 @@ pub struct ReInit {
 ///   opaque kem_output<V>;
 /// } ExternalInit;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -117,6 +123,7 @@ pub struct ExternalInit {
 ///   Extension extensions<V>;
 /// } GroupContextExtensions;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -144,6 +151,7 @@ pub struct GroupContextExtensions {
 ///     };
 /// } Proposal;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -215,6 +223,7 @@ pub type ProposalRef = VLBytes;
 ///   };
 /// } ProposalOrRef;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -240,6 +249,7 @@ pub enum ProposalOrRef {
 ///   (255)
 /// } ResumptionPSKUsage;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug,
     Clone,
@@ -284,6 +294,7 @@ pub enum ResumptionPskUsage {
 ///       uint64 psk_epoch;
 ///   };
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -324,6 +335,7 @@ pub enum Psk {
 ///   opaque psk_nonce<V>;
 /// } PreSharedKeyID;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

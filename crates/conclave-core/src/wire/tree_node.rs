@@ -14,6 +14,7 @@ use super::LeafNode;
 ///     uint32 unmerged_leaves<V>;
 /// } ParentNode;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -45,6 +46,7 @@ pub struct ParentNode {
 ///     };
 /// } Node;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -102,6 +104,7 @@ pub type RatchetTreeNodes = Vec<Option<Node>>;
 ///     opaque ciphertext<V>;
 /// } HPKECiphertext;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -132,6 +135,7 @@ impl From<(Vec<u8>, Vec<u8>)> for HpkeCiphertext {
 ///     HPKECiphertext encrypted_path_secret<V>;
 /// } UpdatePathNode;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -150,6 +154,7 @@ pub struct UpdatePathNode {
 ///     UpdatePathNode nodes<V>;
 /// } UpdatePath;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

@@ -13,6 +13,7 @@ use crate::codec::{TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize};
 macro_rules! registry_u16 {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[derive(
             Debug,
             Clone,

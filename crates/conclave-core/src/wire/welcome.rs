@@ -18,6 +18,7 @@ use super::{HpkeCiphertext, KeyPackageRef, PreSharedKeyId};
 ///   opaque path_secret<V>;
 /// } PathSecret;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Clone,
     PartialEq,
@@ -53,6 +54,7 @@ impl core::fmt::Debug for PathSecret {
 ///   PreSharedKeyID psks<V>;
 /// } GroupSecrets;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Clone,
     PartialEq,
@@ -95,6 +97,7 @@ impl core::fmt::Debug for GroupSecrets {
 ///   HPKECiphertext encrypted_group_secrets;
 /// } EncryptedGroupSecrets;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
@@ -114,6 +117,7 @@ pub struct EncryptedGroupSecrets {
 ///   opaque encrypted_group_info<V>;
 /// } Welcome;
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]

@@ -1,0 +1,145 @@
+//! The client over the in-memory store: identities reopen, KeyPackages are
+//! consumed by joining (a last-resort one is kept), messages and commits
+//! flow between three clients, our pending commit is merged on its echo or
+//! discarded when another commit wins, and a commit writes a batch that
+//! does not grow with the group.
+
+use conclave::{Client, Incoming, MemoryStore, Store};
+use conclave_core::crypto::CipherSuite;
+use conclave_core::wire::Credential;
+use conclave_rustcrypto::RustCryptoProvider;
+
+const SUITE: CipherSuite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
+const G: &[u8] = b"group";
+
+fn client(name: &str) -> Client<MemoryStore> {
+    Client::create(
+        MemoryStore::new(),
+        &RustCryptoProvider::new(),
+        SUITE,
+        Credential::basic(name),
+    )
+    .unwrap()
+}
+
+fn reopen(c: Client<MemoryStore>) -> Client<MemoryStore> {
+    let store = c.store().clone();
+    Client::open(store, &RustCryptoProvider::new()).unwrap()
+}
+
+#[test]
+fn three_clients_exchange_and_survive_reopening() {
+    let mut alice = client("alice");
+    let mut bob = client("bob");
+    let mut carol = client("carol");
+    alice.create_group(G).unwrap();
+    let kb = bob.generate_key_package(false).unwrap();
+    let kc = carol.generate_key_package(true).unwrap();
+    assert_eq!(bob.key_package_count().unwrap(), 1);
+    let out = alice.add_members(G, vec![kb, kc]).unwrap();
+    // The echo of our own commit merges the pending state.
+    assert!(matches!(
+        alice.receive(&out.message).unwrap(),
+        Incoming::OwnCommit { epoch: 1, .. }
+    ));
+    assert!(!alice.has_pending_commit(G).unwrap());
+    let w = out.welcome.unwrap();
+    assert_eq!(bob.join(&w).unwrap(), G);
+    assert_eq!(carol.join(&w).unwrap(), G);
+    assert_eq!(
+        bob.key_package_count().unwrap(),
+        0,
+        "used KeyPackage deleted"
+    );
+    assert_eq!(carol.key_package_count().unwrap(), 1, "last resort kept");
+
+    let mut alice = reopen(alice);
+    let mut bob = reopen(bob);
+    assert_eq!(bob.groups().unwrap(), vec![G.to_vec()]);
+    let m = alice.send(G, b"one").unwrap();
+    for c in [&mut bob, &mut carol] {
+        match c.receive(&m).unwrap() {
+            Incoming::Application { data, sender, .. } => {
+                assert_eq!(data, b"one");
+                assert_eq!(sender, 0);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Received once: the key is gone from the store too.
+        assert!(c.receive(&m).is_err());
+    }
+
+    // Bob updates; alice commits concurrently and loses: her pending
+    // commit is dropped when bob's commit arrives.
+    let lost = alice.update(G).unwrap();
+    let won = bob.update(G).unwrap();
+    bob.merge_pending_commit(G).unwrap();
+    for c in [&mut alice, &mut carol] {
+        assert!(matches!(
+            c.receive(&won.message).unwrap(),
+            Incoming::Commit { epoch: 2, .. }
+        ));
+    }
+    assert!(!alice.has_pending_commit(G).unwrap());
+    assert!(carol.receive(&lost.message).is_err());
+
+    // Carol removes bob.
+    let out = carol.remove_members(G, &[1]).unwrap();
+    carol.merge_pending_commit(G).unwrap();
+    assert!(matches!(
+        alice.receive(&out.message).unwrap(),
+        Incoming::Commit { epoch: 3, .. }
+    ));
+    match bob.receive(&out.message).unwrap() {
+        Incoming::Commit { self_removed, .. } => assert!(self_removed),
+        other => panic!("{other:?}"),
+    }
+    let a = alice.group(G).unwrap();
+    let c = carol.group(G).unwrap();
+    assert_eq!(a.epoch_authenticator(), c.epoch_authenticator());
+    assert_eq!(a.members().count(), 2);
+}
+
+/// One real member and `n - 1` KeyPackages added in one commit; returns the
+/// bytes written by an update commit (pending state), by its merge, the
+/// whole store, and the commit message's size.
+fn update_commit_bytes(n: usize) -> (u64, u64, u64, u64) {
+    let mut alice = client("alice");
+    alice.create_group(G).unwrap();
+    // Each KeyPackage from its own identity (their stores are dropped).
+    let kps = (1..n)
+        .map(|i| {
+            client(&format!("m{i}"))
+                .generate_key_package(false)
+                .unwrap()
+        })
+        .collect();
+    alice.add_members(G, kps).unwrap();
+    alice.merge_pending_commit(G).unwrap();
+    let whole: u64 = alice
+        .store()
+        .scan(b"")
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.len() + v.len()) as u64)
+        .sum();
+    let out = alice.update(G).unwrap();
+    let commit = alice.store().last_batch_bytes;
+    assert_eq!(commit, out.bytes_written as u64);
+    alice.merge_pending_commit(G).unwrap();
+    let message = conclave_core::codec::encode(&out.message).unwrap().len() as u64;
+    (commit, alice.store().last_batch_bytes, whole, message)
+}
+
+#[test]
+fn an_update_commit_writes_little_of_a_large_group() {
+    // The commit batch holds our commit message (to recognise its echo),
+    // whose UpdatePath is encrypted to every leaf of this never-updated
+    // tree; everything else is small next to the whole state.
+    let (commit, merge, whole, message) = update_commit_bytes(64);
+    assert!(merge < whole / 4, "{merge} vs {whole}");
+    assert!(
+        commit - message < whole / 4,
+        "{commit} - {message} vs {whole}"
+    );
+}

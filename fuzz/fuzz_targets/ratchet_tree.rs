@@ -1,0 +1,35 @@
+//! A `ratchet_tree` (RFC 9420 §12.4.3.3), `optional<Node> ratchet_tree<V>`:
+//! decoding is canonical; a decoded tree goes through
+//! `RatchetTree::from_nodes` (shape checks, padding, every tree hash) and
+//! `validate_tree` (§12.4.3.1) with the suite-1 provider; an imported tree
+//! exports back to the nodes it was made from.
+#![no_main]
+
+use conclave_core::crypto::CipherSuite;
+use conclave_core::time::FixedClock;
+use conclave_core::tree::validate::{validate_tree, GroupRequirements, TreeValidation};
+use conclave_core::tree::RatchetTree;
+use conclave_core::wire::{Node, ProtocolVersion};
+use conclave_fuzz::{decode_canonical, suite1};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(nodes) = decode_canonical::<Vec<Option<Node>>>(data) else {
+        return;
+    };
+    let cs = suite1();
+    let Ok(tree) = RatchetTree::from_nodes(cs.as_ref(), nodes.clone()) else {
+        return;
+    };
+    assert_eq!(tree.to_nodes(), nodes, "import/export is not the identity");
+    let params = TreeValidation {
+        group_id: b"fuzz-group",
+        group: GroupRequirements {
+            cipher_suite: CipherSuite::X25519_AES128GCM_SHA256_ED25519,
+            version: ProtocolVersion::MLS10,
+            required: None,
+        },
+        clock: Some(&FixedClock(1_700_000_000)),
+    };
+    let _ = validate_tree(&tree, cs.as_ref(), &params);
+});
