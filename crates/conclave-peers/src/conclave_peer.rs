@@ -509,7 +509,9 @@ impl PeerMember for ConclaveMember {
         Ok(self.group_ref()?.own_leaf().0)
     }
 
+    /// The length of the group's snapshot ([`Group::to_snapshot`]): the whole state a
+    /// client layer persists (tree, secrets, past epochs, proposal cache).
     fn persisted_size(&mut self) -> Result<usize> {
-        Err(unsupported("state snapshots (not yet built)"))
+        Ok(self.group_ref()?.to_snapshot()?.len())
     }
 }
