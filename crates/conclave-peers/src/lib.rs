@@ -1,5 +1,6 @@
 //! One object-safe interface over the two peer MLS implementations that Conclave is
-//! measured against: OpenMLS 0.9 (RustCrypto provider) and mls-rs 0.57 (RustCrypto provider).
+//! measured against: OpenMLS 0.9 (RustCrypto provider) and mls-rs 0.57 (RustCrypto provider),
+//! and over Conclave itself ([`ConclaveFactory`]), so that all three can share groups.
 //!
 //! The interop tests (mixed groups, RFC 9420 throughout) and the side-by-side benchmark drive
 //! members of either implementation through [`PeerMember`], created by a [`PeerFactory`].
@@ -28,9 +29,11 @@
 
 #![forbid(unsafe_code)]
 
+mod conclave_peer;
 mod mlsrs_peer;
 mod openmls_peer;
 
+pub use conclave_peer::{ConclaveFactory, ConclaveMember};
 pub use mlsrs_peer::{MlsRsFactory, MlsRsMember};
 pub use openmls_peer::{OpenMlsFactory, OpenMlsMember};
 
@@ -43,7 +46,7 @@ pub enum PeerError {
     /// The implementation rejected the operation or the input; the message is its own.
     #[error("{implementation}: {message}")]
     Peer {
-        /// Which implementation failed ("openmls" or "mls-rs").
+        /// Which implementation failed ("conclave", "openmls" or "mls-rs").
         implementation: &'static str,
         /// The implementation's error, as it formats it.
         message: String,
@@ -75,6 +78,9 @@ pub enum PeerError {
     /// No member of the group has this identity.
     #[error("no member with identity {0:02x?}")]
     UnknownIdentity(Vec<u8>),
+    /// Conclave rejected the operation or the input; the engine's typed error.
+    #[error("conclave: {0}")]
+    Conclave(conclave_core::Error),
 }
 
 /// Per-group settings, given when a member creates or joins a group.
@@ -133,7 +139,7 @@ pub enum Processed {
 /// All messages in and out are serialized MLSMessages (RFC 9420 §6). The trait is object
 /// safe; members are used as `Box<dyn PeerMember>`.
 pub trait PeerMember {
-    /// The implementation's name ("openmls" or "mls-rs").
+    /// The implementation's name ("conclave", "openmls" or "mls-rs").
     fn name(&self) -> &'static str;
     /// The ciphersuite this member was created for.
     fn suite(&self) -> u16;
@@ -237,7 +243,7 @@ pub trait PeerMember {
 
 /// Creates members of one implementation.
 pub trait PeerFactory {
-    /// The implementation's name ("openmls" or "mls-rs").
+    /// The implementation's name ("conclave", "openmls" or "mls-rs").
     fn name(&self) -> &'static str;
     /// Whether members can be created for this ciphersuite (RFC 9420 §17.1 value).
     fn supports(&self, suite: u16) -> bool;
@@ -249,4 +255,13 @@ pub trait PeerFactory {
 /// Both peer factories: OpenMLS, then mls-rs.
 pub fn factories() -> Vec<Box<dyn PeerFactory>> {
     vec![Box::new(OpenMlsFactory), Box::new(MlsRsFactory)]
+}
+
+/// All three factories: Conclave, OpenMLS, mls-rs.
+pub fn all_factories() -> Vec<Box<dyn PeerFactory>> {
+    vec![
+        Box::new(ConclaveFactory),
+        Box::new(OpenMlsFactory),
+        Box::new(MlsRsFactory),
+    ]
 }

@@ -1,0 +1,163 @@
+//! The mls-rs 0.57 conflicting-Update deviation (RFC 9420 §12.2, §12.4.2).
+//!
+//! §12.2: a commit is invalid if "it contains multiple Update and/or Remove proposals that
+//! apply to the same leaf"; a committer holding such proposals SHOULD prefer the Remove, or
+//! else the most recent Update, and must not list the others. mls-rs 0.57 as committer
+//! discards the superseded Update but still lists it by reference, so a conforming receiver
+//! (§12.4.2: the receiver checks the commit's proposal list against §12.2) must reject the
+//! commit. Conclave as receiver rejects it with `DuplicateUpdateOrRemove`; Conclave as
+//! committer of the same proposals lists only the valid ones, and every peer accepts.
+
+use conclave_core::codec::decode_exact;
+use conclave_core::wire::{FramedContentBody, MlsMessage, MlsMessageBody, ProposalOrRef};
+use conclave_core::{Error, ProtocolError};
+use conclave_peers::{
+    ConclaveMember, GroupOptions, MlsRsFactory, OpenMlsFactory, PeerError, PeerMember, Processed,
+};
+
+use crate::common::*;
+
+const REMOVED_UPDATER: &str = "update of a member being removed";
+const DOUBLE_UPDATE: &str = "two updates from one member";
+
+/// Members: 0 Conclave, 1 OpenMLS, 2 mls-rs (the committer in the deviation), 3 mls-rs (the
+/// member whose Updates conflict). The conflicting proposals are sent and cached by all.
+/// Returns the number of proposals a conforming committer lists.
+fn setup(case: &str, suite: u16) -> (Vec<Member>, usize) {
+    let options = GroupOptions::default();
+    let mut members: Vec<Member> = vec![
+        conclave(suite, "c"),
+        new(&OpenMlsFactory, suite, "o"),
+        new(&MlsRsFactory, suite, "r"),
+        new(&MlsRsFactory, suite, "x"),
+    ];
+    members[0].create_group(b"conflict", &options).unwrap();
+    let kps: Vec<Vec<u8>> = members[1..]
+        .iter_mut()
+        .map(|m| m.key_package().unwrap())
+        .collect();
+    let out = members[0].add_members(&kps).unwrap();
+    for m in members[1..].iter_mut() {
+        join(m, &out, &options);
+    }
+    if case == REMOVED_UPDATER {
+        // x updates, o updates, c proposes to remove x: valid are o's Update and the Remove.
+        let ux = members[3].propose_update().unwrap();
+        broadcast(&mut members, 3, &ux, Processed::Proposal);
+        let uo = members[1].propose_update().unwrap();
+        broadcast(&mut members, 1, &uo, Processed::Proposal);
+        let leaf = members[3].own_leaf_index().unwrap();
+        let rm = members[0].propose_remove(leaf).unwrap();
+        broadcast(&mut members, 0, &rm, Processed::Proposal);
+        (members, 2)
+    } else {
+        // x updates twice: only the most recent Update is valid.
+        for _ in 0..2 {
+            let u = members[3].propose_update().unwrap();
+            broadcast(&mut members, 3, &u, Processed::Proposal);
+        }
+        (members, 1)
+    }
+}
+
+/// The proposal references a PublicMessage commit lists.
+fn references(commit: &[u8]) -> usize {
+    let message: MlsMessage = decode_exact(commit).unwrap();
+    let MlsMessageBody::PublicMessage(public) = message.body else {
+        panic!("a PublicMessage commit expected");
+    };
+    let FramedContentBody::Commit(commit) = public.content.content else {
+        panic!("a commit expected");
+    };
+    commit
+        .proposals
+        .iter()
+        .filter(|p| matches!(p, ProposalOrRef::Reference(_)))
+        .count()
+}
+
+/// mls-rs commits the conflicting proposals and lists the discarded Update: Conclave
+/// rejects the commit with the exact rule (§12.2), and so does OpenMLS.
+#[test]
+fn mls_rs_commit_listing_a_discarded_update_is_rejected_by_conclave() {
+    for suite in common_suites() {
+        for case in [REMOVED_UPDATER, DOUBLE_UPDATE] {
+            let (mut members, valid) = setup(case, suite);
+            let conflicted = members[3].own_leaf_index().unwrap();
+            let out = members[2].commit_pending().unwrap();
+            assert_eq!(
+                references(&out.commit),
+                valid + 1,
+                "{case}: mls-rs lists the Update it discarded (the deviation)"
+            );
+            match members[0].process(&out.commit) {
+                Err(PeerError::Conclave(Error::Protocol(
+                    ProtocolError::DuplicateUpdateOrRemove { leaf },
+                ))) => assert_eq!(leaf, conflicted, "{case}"),
+                other => panic!(
+                    "{case}: Conclave must reject with DuplicateUpdateOrRemove, got {other:?}"
+                ),
+            }
+            assert_eq!(
+                members[0].epoch(),
+                1,
+                "{case}: the rejected commit changed nothing"
+            );
+            assert!(
+                members[1].process(&out.commit).is_err(),
+                "{case}: OpenMLS rejects it too"
+            );
+        }
+    }
+}
+
+/// Conclave commits the same conflicting proposals: it lists only the valid ones and every
+/// peer accepts the commit.
+#[test]
+fn conclave_commit_of_conflicting_proposals_is_accepted_by_every_peer() {
+    for suite in common_suites() {
+        for case in [REMOVED_UPDATER, DOUBLE_UPDATE] {
+            let (mut members, valid) = setup(case, suite);
+            let out = members[0].commit_pending().unwrap();
+            assert_eq!(references(&out.commit), valid, "{case}");
+            broadcast(&mut members, 0, &out.commit, Processed::Commit);
+            if case == REMOVED_UPDATER {
+                members.pop();
+            }
+            assert_all_agree(&members, case);
+            assert_all_messages_flow(&mut members, case);
+        }
+    }
+}
+
+/// OpenMLS 0.9 rejects a KeyPackage carrying a GREASE extension (RFC 9420 §13.5: GREASE
+/// values may appear in extensions and capabilities and must be treated as unknown values).
+/// Its `Extension::extension_type` gives `Unknown(v)` for a GREASE value while the decoded
+/// capability is `Grease(v)`, so the capability check of §10.1 ("the extension types of the
+/// KeyPackage's extensions MUST be listed in its capabilities") fails. mls-rs accepts the
+/// same KeyPackage. This asserts the deviation as observed; it fails once OpenMLS is fixed.
+#[test]
+fn openmls_rejects_grease_extensions_mls_rs_accepts_them() {
+    let options = GroupOptions::default();
+    let mut c = ConclaveMember::new(1, b"c").unwrap();
+    c.set_grease(true);
+    let kp = c.key_package().unwrap();
+    let mut o = new(&OpenMlsFactory, 1, "o");
+    o.create_group(b"grease", &options).unwrap();
+    match o.add_members(std::slice::from_ref(&kp)) {
+        Err(PeerError::Peer {
+            implementation,
+            message,
+        }) => {
+            assert_eq!(implementation, "openmls");
+            assert!(message.contains("UnsupportedExtension"), "{message}");
+        }
+        other => panic!("expected OpenMLS to reject the GREASE KeyPackage, got {other:?}"),
+    }
+    let mut r = new(&MlsRsFactory, 1, "r");
+    r.create_group(b"grease", &options).unwrap();
+    let out = r.add_members(&[kp]).unwrap();
+    let mut c: Member = Box::new(c);
+    join(&mut c, &out, &options);
+    assert_agree(&[&c, &r], "GREASE KeyPackage joined an mls-rs group");
+}
