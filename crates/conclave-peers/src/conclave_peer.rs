@@ -172,8 +172,9 @@ impl ConclaveMember {
         self.group.as_mut().ok_or_else(no_group)
     }
 
-    fn config(options: &GroupOptions) -> GroupConfig {
+    fn config(&self, options: &GroupOptions) -> GroupConfig {
         GroupConfig {
+            grease: self.grease,
             handshake: if options.encrypt_handshake {
                 HandshakePolicy::Private
             } else {
@@ -295,7 +296,7 @@ impl PeerMember for ConclaveMember {
             Credential::basic(self.identity.clone()),
             group_id.to_vec(),
             Vec::new(),
-            Self::config(options),
+            self.config(options),
             self.services(),
         )?);
         Ok(())
@@ -340,7 +341,7 @@ impl PeerMember for ConclaveMember {
             &message,
             bundle,
             tree,
-            Self::config(options),
+            self.config(options),
             self.services(),
         )?);
         Ok(())

@@ -126,6 +126,7 @@ pub(crate) fn build_group_info(
     signer_leaf: LeafIndex,
     tree: Option<RatchetTreeNodes>,
     external_secret: Option<&Secret>,
+    grease: bool,
 ) -> Result<GroupInfo> {
     let mut extensions = Vec::new();
     if let Some(ratchet_tree) = tree {
@@ -140,8 +141,10 @@ pub(crate) fn build_group_info(
         })?);
     }
     // GREASE (§13.5): one extension of a GREASE type, ignored by receivers.
-    if let Some(grease) = crate::key_package::grease_extension_excluding(cs, &[])? {
-        extensions.push(grease);
+    if grease {
+        if let Some(grease) = crate::key_package::grease_extension_excluding(cs, &[])? {
+            extensions.push(grease);
+        }
     }
     let mut info = GroupInfo {
         group_context: context.clone(),
@@ -448,6 +451,7 @@ impl Group {
                 .ratchet_tree_in_welcome
                 .then(|| tree_nodes.clone()),
             self.config.external_pub.then_some(&secrets.external_secret),
+            self.config.grease,
         )?;
         let welcome = if applied.added.is_empty() {
             None

@@ -202,7 +202,9 @@ impl Group {
             }
         }
         let mut leaf_extensions = Vec::new();
-        crate::key_package::add_leaf_grease(c, &mut capabilities, &mut leaf_extensions)?;
+        if config.grease {
+            crate::key_package::add_leaf_grease(c, &mut capabilities, &mut leaf_extensions)?;
+        }
         let template = LeafNode {
             encryption_key: VLBytes::new(Vec::new()),
             signature_key: signer.public_key().to_vec().into(),

@@ -58,7 +58,13 @@ impl Group {
             }
         }
         let mut leaf_extensions = Vec::new();
-        crate::key_package::add_leaf_grease(cs.as_ref(), &mut capabilities, &mut leaf_extensions)?;
+        if config.grease {
+            crate::key_package::add_leaf_grease(
+                cs.as_ref(),
+                &mut capabilities,
+                &mut leaf_extensions,
+            )?;
+        }
         let (leaf_private, leaf_public) = cs.kem_generate()?;
         let mut leaf = LeafNode {
             encryption_key: leaf_public.into(),

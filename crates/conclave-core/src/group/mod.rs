@@ -135,6 +135,11 @@ pub struct GroupConfig {
     pub ratchet_tree_in_welcome: bool,
     /// Whether GroupInfos carry the `external_pub` extension. Default true.
     pub external_pub: bool,
+    /// Whether our own leaves (creator, external joiner) and GroupInfos
+    /// carry GREASE values (§13.5). Default true. Turn off only to talk to
+    /// a peer that wrongly rejects them (OpenMLS 0.9; docs/CONFORMANCE.md).
+    /// Not part of the snapshot: a loaded group uses the default.
+    pub grease: bool,
 }
 
 impl Default for GroupConfig {
@@ -147,6 +152,7 @@ impl Default for GroupConfig {
             resumption_psks: 16,
             ratchet_tree_in_welcome: true,
             external_pub: true,
+            grease: true,
         }
     }
 }
@@ -354,6 +360,7 @@ impl Group {
             self.config
                 .external_pub
                 .then_some(&self.epoch.secrets.external_secret),
+            self.config.grease,
         )?;
         Ok(MlsMessage::new(MlsMessageBody::GroupInfo(info)))
     }

@@ -1,7 +1,6 @@
 //! Scenarios 1–6: two-party joins, the three-party lifecycle, proposals by reference and
 //! PSKs, external joins, handshake wire formats and late messages, and a 100-member group.
 
-use conclave_core::Error;
 use conclave_peers::{
     ConclaveFactory, GroupOptions, MlsRsFactory, OpenMlsFactory, PeerError, PeerFactory, Processed,
 };
@@ -243,7 +242,7 @@ fn s3_proposals_by_reference_and_psks() {
 /// records exactly that, so it fails (and must be turned into a real interop test) as soon
 /// as Conclave supports them. The peers' side is shown to work between themselves.
 #[test]
-fn s4_external_join_not_yet_supported_by_conclave() {
+fn s4_external_join_peer_into_conclave_and_conclave_adapter_unsupported() {
     for peer in peers() {
         for suite in shared_suites(peer.as_ref()) {
             let options = GroupOptions::default();
@@ -259,7 +258,7 @@ fn s4_external_join_not_yet_supported_by_conclave() {
                 other => panic!("expected Unsupported, got {other:?}"),
             }
             // A peer joining a Conclave group from Conclave's GroupInfo: the peer builds the
-            // commit, Conclave cannot process it yet.
+            // external commit and Conclave processes it.
             let (mut c, _p) = pair(peer.as_ref(), suite, true, &options);
             let info = c.group_info(true).unwrap();
             let mut j = new(peer.as_ref(), suite, "external joiner");
@@ -271,10 +270,18 @@ fn s4_external_join_not_yet_supported_by_conclave() {
                         peer.name()
                     )
                 });
-            match c.process(&commit) {
-                Err(PeerError::Conclave(Error::Unsupported(_))) => {}
-                other => panic!("expected Conclave's Unsupported, got {other:?}"),
-            }
+            // Conclave processes the peer's external commit (RFC 9420 §12.4.3.2)
+            // and both sides agree on the new epoch.
+            c.process(&commit).unwrap_or_else(|e| {
+                panic!("conclave processing {}'s external commit: {e}", peer.name())
+            });
+            assert_eq!(c.epoch(), j.epoch(), "{} suite {suite}", peer.name());
+            assert_eq!(
+                c.epoch_authenticator().unwrap(),
+                j.epoch_authenticator().unwrap(),
+                "{} suite {suite}",
+                peer.name()
+            );
         }
     }
 }
