@@ -118,6 +118,9 @@ pub(crate) fn nodes_of<V: TreeView + ?Sized>(view: &V) -> RatchetTreeNodes {
 
 /// A signed GroupInfo (§12.4.3) with the optional ratchet tree and
 /// external_pub extensions.
+// Each argument is one field or switch of the GroupInfo (§12.4.3); a struct
+// for them would only rename them at the two call sites.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build_group_info(
     cs: &dyn CipherSuiteProvider,
     signer: &dyn Signer,
