@@ -19,8 +19,8 @@ use crate::error::Result;
 use crate::framing::{protect_public, sign_content, EpochKeys};
 use crate::key_package::default_capabilities;
 use crate::schedule::{
-    confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag,
-    verify_group_info, InitSecret, PskSecret, SecretTree,
+    confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_group_info,
+    InitSecret, PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
 use crate::tree::validate::{
@@ -38,8 +38,8 @@ use crate::{Error, ProtocolError};
 
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, check_extension_support, required_capabilities, Listed};
-use super::state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
-use super::{Group, GroupConfig, GroupPsks, Services};
+use super::state::PublicState;
+use super::{Group, GroupConfig, Services};
 
 /// The HPKE exporter label of the external init secret (§8.3).
 pub const EXTERNAL_INIT_LABEL: &[u8] = b"MLS 1.0 external init secret";
@@ -300,37 +300,13 @@ impl Group {
         let changes = diff.into_changes(c)?;
         let mut tree = tree;
         tree.merge(changes)?;
-        let secret_tree = SecretTree::new(
-            secrets.encryption_secret.clone(),
-            tree.leaf_count(),
-            config.secret_tree,
-        )?;
-        let group = Group {
-            public: PublicState {
-                context: next,
-                tree,
-                interim_transcript_hash: next_interim,
-                confirmation_tag: tag,
-            },
-            own: OwnState {
-                leaf: own,
-                private_keys,
-                pending_updates: Vec::new(),
-                pending_commit: None,
-                active: true,
-            },
-            epoch: EpochState {
-                secrets,
-                secret_tree,
-            },
-            past: PastEpochs::default(),
-            proposals: ProposalCache::default(),
-            reinit: None,
-            cs,
-            signer,
-            config,
-            services,
+        let public = PublicState {
+            context: next,
+            tree,
+            interim_transcript_hash: next_interim,
+            confirmation_tag: tag,
         };
+        let group = Group::new_member(cs, signer, config, services, public, private_keys, secrets)?;
         Ok((group, message))
     }
 
@@ -451,25 +427,6 @@ impl Group {
             &encode(&context)?,
             &[],
         )?;
-        let psks = GroupPsks {
-            group_id: self.group_id(),
-            current_epoch: self.epoch(),
-            current: &self.epoch.secrets.resumption_psk,
-            past: &self.past,
-            external: self.services.psks.as_ref(),
-        };
-        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
-        let tag = content
-            .auth
-            .confirmation_tag
-            .as_ref()
-            .ok_or(ProtocolError::ConfirmationTagMismatch)?;
-        let confirmed = confirmed_transcript_hash(
-            cs,
-            &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(content))?,
-        );
-        context.confirmed_transcript_hash = confirmed.clone().into();
         let (external_priv, external_pub) = self.epoch.secrets.external_key_pair(cs)?;
         let init_secret = HpkeInfo::new(cs, b"")?.setup_receiver_and_export(
             cs,
@@ -479,14 +436,13 @@ impl Group {
             EXTERNAL_INIT_LABEL,
             cs.hash_len(),
         )?;
-        let context_bytes = encode(&context)?;
-        let secrets = InitSecret::new(init_secret)
-            .joiner(cs, &received.commit_secret, &context_bytes)?
-            .member(cs, &psk_secret)?
-            .epoch(cs, &context_bytes)?
-            .derive(cs)?;
-        verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
-        let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
+        let (secrets, interim, tag) = self.commit_epoch(
+            InitSecret::new(init_secret),
+            &received.commit_secret,
+            &applied.psks,
+            content,
+            &mut context,
+        )?;
         let secret_tree = SecretTree::new(
             secrets.encryption_secret.clone(),
             diff.width().leaves(),
@@ -499,7 +455,7 @@ impl Group {
                 secrets,
                 secret_tree,
                 interim,
-                confirmation_tag: tag.as_slice().to_vec(),
+                confirmation_tag: tag,
                 private_keys: received.private_keys,
             }),
             changes,

@@ -12,7 +12,6 @@ use crate::key_package::{
 use crate::schedule::{
     check_joined_epoch, confirmation_tag, interim_transcript_hash, open_group_info,
     open_group_secrets, verify_group_info, InitSecret, JoinerSecret, PskSecret, PskStore,
-    SecretTree,
 };
 use crate::tree::treekem::derive_path_keys;
 use crate::tree::validate::{
@@ -27,7 +26,7 @@ use crate::wire::{
 use crate::{Error, ProtocolError};
 
 use super::proposals::{check_extension_support, required_capabilities};
-use super::state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
+use super::state::PublicState;
 use super::{Group, GroupConfig, Services};
 
 impl Group {
@@ -96,34 +95,14 @@ impl Group {
             .derive(cs.as_ref())?;
         let tag = confirmation_tag(cs.as_ref(), &secrets.confirmation_key, &[])?;
         let interim = interim_transcript_hash(cs.as_ref(), &[], &tag)?;
-        let secret_tree =
-            SecretTree::new(secrets.encryption_secret.clone(), 1, config.secret_tree)?;
-        Ok(Group {
-            public: PublicState {
-                context,
-                tree,
-                interim_transcript_hash: interim,
-                confirmation_tag: tag,
-            },
-            own: OwnState {
-                leaf: LeafIndex(0),
-                private_keys: TreePrivateKeys::new(LeafIndex(0), leaf_private),
-                pending_updates: Vec::new(),
-                pending_commit: None,
-                active: true,
-            },
-            epoch: EpochState {
-                secrets,
-                secret_tree,
-            },
-            past: PastEpochs::default(),
-            proposals: ProposalCache::default(),
-            reinit: None,
-            cs,
-            signer,
-            config,
-            services,
-        })
+        let public = PublicState {
+            context,
+            tree,
+            interim_transcript_hash: interim,
+            confirmation_tag: tag,
+        };
+        let private_keys = TreePrivateKeys::new(LeafIndex(0), leaf_private);
+        Group::new_member(cs, signer, config, services, public, private_keys, secrets)
     }
 
     /// Joins a group from a Welcome (§12.4.3.1), with the ratchet tree given
@@ -238,36 +217,12 @@ impl Group {
             context.confirmed_transcript_hash.as_slice(),
             info.confirmation_tag.as_slice(),
         )?;
-        let secret_tree = SecretTree::new(
-            secrets.encryption_secret.clone(),
-            tree.leaf_count(),
-            config.secret_tree,
-        )?;
-        Ok(Group {
-            public: PublicState {
-                context,
-                tree,
-                interim_transcript_hash: interim,
-                confirmation_tag: info.confirmation_tag.as_slice().to_vec(),
-            },
-            own: OwnState {
-                leaf: own,
-                private_keys,
-                pending_updates: Vec::new(),
-                pending_commit: None,
-                active: true,
-            },
-            epoch: EpochState {
-                secrets,
-                secret_tree,
-            },
-            past: PastEpochs::default(),
-            proposals: ProposalCache::default(),
-            reinit: None,
-            cs,
-            signer,
-            config,
-            services,
-        })
+        let public = PublicState {
+            context,
+            tree,
+            interim_transcript_hash: interim,
+            confirmation_tag: info.confirmation_tag.as_slice().to_vec(),
+        };
+        Group::new_member(cs, signer, config, services, public, private_keys, secrets)
     }
 }

@@ -265,6 +265,50 @@ impl core::fmt::Debug for Group {
 }
 
 impl Group {
+    /// The state of a member entering a group at an epoch with nothing behind
+    /// it: the creator (§11), a joiner by Welcome (§12.4.3.1) or by external
+    /// commit (§12.4.3.2). No past epochs, no cached proposals, no pending
+    /// commit; the secret tree of the epoch is derived from `secrets`.
+    fn new_member(
+        cs: Arc<dyn CipherSuiteProvider>,
+        signer: Arc<dyn Signer>,
+        config: GroupConfig,
+        services: Services,
+        public: PublicState,
+        private_keys: crate::tree::TreePrivateKeys,
+        secrets: crate::schedule::EpochSecrets,
+    ) -> Result<Self> {
+        use crate::tree::TreeView;
+        let secret_tree = crate::schedule::SecretTree::new(
+            secrets.encryption_secret.clone(),
+            public.tree.leaf_count(),
+            config.secret_tree,
+        )?;
+        Ok(Group {
+            public,
+            own: OwnState {
+                leaf: private_keys.own_leaf(),
+                private_keys,
+                pending_updates: Vec::new(),
+                pending_commit: None,
+                active: true,
+            },
+            epoch: EpochState {
+                secrets,
+                secret_tree,
+            },
+            past: PastEpochs::default(),
+            proposals: ProposalCache::default(),
+            reinit: None,
+            cs,
+            signer,
+            config,
+            services,
+        })
+    }
+}
+
+impl Group {
     /// The group id.
     pub fn group_id(&self) -> &[u8] {
         self.public.context.group_id.as_slice()

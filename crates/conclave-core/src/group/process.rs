@@ -12,6 +12,7 @@ use crate::codec::encode;
 use crate::crypto::Secret;
 use crate::error::Result;
 use crate::framing::{unprotect, unprotect_private, EpochKeys};
+use crate::schedule::InitSecret;
 use crate::schedule::{
     confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag, EpochSecrets,
     PskSecret, SecretTree,
@@ -19,6 +20,7 @@ use crate::schedule::{
 use crate::tree::treekem::{apply_received_path, decrypt_path};
 use crate::tree::validate::{check_unique_keys, LeafContext};
 use crate::tree::{LeafIndex, TreeChanges, TreePrivateKeys, TreeView};
+use crate::wire::PreSharedKeyId;
 use crate::wire::{
     AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, Extension,
     ExternalSender, FramedContentBody, GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef,
@@ -402,36 +404,13 @@ impl Group {
             }
             None => (Secret::zero(cs.hash_len()), own_keys),
         };
-        let psks = GroupPsks {
-            group_id: self.group_id(),
-            current_epoch: self.epoch(),
-            current: &self.epoch.secrets.resumption_psk,
-            past: &self.past,
-            external: self.services.psks.as_ref(),
-        };
-        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
-        let tag = content
-            .auth
-            .confirmation_tag
-            .as_ref()
-            .ok_or(ProtocolError::ConfirmationTagMismatch)?;
-        let confirmed = confirmed_transcript_hash(
-            cs,
-            &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(content))?,
-        );
-        context.confirmed_transcript_hash = confirmed.clone().into();
-        let secrets = self
-            .epoch
-            .secrets
-            .init_secret
-            .clone()
-            .joiner(cs, &commit_secret, &encode(&context)?)?
-            .member(cs, &psk_secret)?
-            .epoch(cs, &encode(&context)?)?
-            .derive(cs)?;
-        verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
-        let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
+        let (secrets, interim, tag) = self.commit_epoch(
+            self.epoch.secrets.init_secret.clone(),
+            &commit_secret,
+            &applied.psks,
+            content,
+            &mut context,
+        )?;
         let secret_tree = SecretTree::new(
             secrets.encryption_secret.clone(),
             diff.width().leaves(),
@@ -444,7 +423,7 @@ impl Group {
                 secrets,
                 secret_tree,
                 interim,
-                confirmation_tag: tag.as_slice().to_vec(),
+                confirmation_tag: tag,
                 private_keys,
             }),
             changes,
@@ -525,5 +504,52 @@ fn application(content: AuthenticatedContent) -> Result<Received> {
         _ => Err(Error::Internal(
             "handshake content in an application message",
         )),
+    }
+}
+
+impl Group {
+    /// The key schedule of the epoch a commit starts (§8, §12.4.2), shared by
+    /// member and external commits: the PSK secret of its PreSharedKey
+    /// proposals (§8.4), the confirmed transcript hash (§8.2, written into
+    /// `context`), the epoch secrets from `init_secret`, the check of the
+    /// confirmation tag, and the interim transcript hash. Returns the
+    /// secrets, the interim transcript hash and the confirmation tag.
+    pub(super) fn commit_epoch(
+        &self,
+        init_secret: InitSecret,
+        commit_secret: &Secret,
+        psk_ids: &[PreSharedKeyId],
+        content: &AuthenticatedContent,
+        context: &mut GroupContext,
+    ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
+        let cs = self.cs.as_ref();
+        let psks = GroupPsks {
+            group_id: self.group_id(),
+            current_epoch: self.epoch(),
+            current: &self.epoch.secrets.resumption_psk,
+            past: &self.past,
+            external: self.services.psks.as_ref(),
+        };
+        let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
+        let tag = content
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or(ProtocolError::ConfirmationTagMismatch)?;
+        let confirmed = confirmed_transcript_hash(
+            cs,
+            &self.public.interim_transcript_hash,
+            &encode(&ConfirmedTranscriptHashInput::from(content))?,
+        );
+        context.confirmed_transcript_hash = confirmed.clone().into();
+        let context_bytes = encode(&*context)?;
+        let secrets = init_secret
+            .joiner(cs, commit_secret, &context_bytes)?
+            .member(cs, &psk_secret)?
+            .epoch(cs, &context_bytes)?
+            .derive(cs)?;
+        verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
+        let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
+        Ok((secrets, interim, tag.as_slice().to_vec()))
     }
 }
