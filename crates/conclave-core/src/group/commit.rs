@@ -30,7 +30,7 @@ use crate::Error;
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, proposal_ref, Listed};
 use super::state::CachedProposal;
-use super::{message_bytes, Group, GroupPsks, HandshakePolicy};
+use super::{message_bytes, Group, HandshakePolicy};
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -394,13 +394,7 @@ impl Group {
             ),
             None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
         };
-        let psks = GroupPsks {
-            group_id: self.group_id(),
-            current_epoch: self.epoch(),
-            current: &self.epoch.secrets.resumption_psk,
-            past: &self.past,
-            external: self.services.psks.as_ref(),
-        };
+        let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
 
         let mut proposals: Vec<ProposalOrRef> = list

@@ -431,6 +431,20 @@ pub(crate) struct GroupPsks<'a> {
     pub external: &'a dyn PskStore,
 }
 
+impl Group {
+    /// The PSKs this member can resolve: the group's own resumption PSKs
+    /// (current and kept past epochs) and the application's store (§8.4).
+    pub(crate) fn psks(&self) -> GroupPsks<'_> {
+        GroupPsks {
+            group_id: self.group_id(),
+            current_epoch: self.epoch(),
+            current: &self.epoch.secrets.resumption_psk,
+            past: &self.past,
+            external: self.services.psks.as_ref(),
+        }
+    }
+}
+
 impl PskStore for GroupPsks<'_> {
     fn psk(&self, id: &PreSharedKeyId) -> Option<Secret> {
         match &id.psk {

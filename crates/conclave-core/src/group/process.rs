@@ -30,7 +30,7 @@ use crate::{Error, ProtocolError};
 
 use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
 use super::state::{CachedProposal, KeyList, PastEpoch, TreeMembers};
-use super::{message_bytes, Group, GroupPsks, Received};
+use super::{message_bytes, Group, Received};
 
 /// A checked commit, not yet applied: inspect it, then merge it with
 /// [`Group::merge_staged_commit`] (or drop it to leave the group as it was).
@@ -523,13 +523,7 @@ impl Group {
         context: &mut GroupContext,
     ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
         let cs = self.cs.as_ref();
-        let psks = GroupPsks {
-            group_id: self.group_id(),
-            current_epoch: self.epoch(),
-            current: &self.epoch.secrets.resumption_psk,
-            past: &self.past,
-            external: self.services.psks.as_ref(),
-        };
+        let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
         let tag = content
             .auth
