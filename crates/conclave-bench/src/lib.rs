@@ -9,6 +9,9 @@
 //! whole-tree validation.
 #![forbid(unsafe_code)]
 
+mod full_group;
+pub use full_group::full_group_welcome;
+
 use std::sync::Arc;
 
 use conclave_core::codec::VLBytes;
