@@ -454,20 +454,25 @@ impl Group {
             None
         } else {
             let mut builder = WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?;
-            for (leaf, kp) in &applied.added {
-                let path_secret = new_path
-                    .as_ref()
-                    .and_then(|p| p.path_secret_for(*leaf))
-                    .map(|(_, s)| PathSecret {
-                        path_secret: s.as_bytes().to_vec().into(),
-                    });
-                let secrets = GroupSecrets {
-                    joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
-                    path_secret,
-                    psks: applied.psks.clone(),
-                };
-                builder.add_member(cs, kp, &secrets)?;
-            }
+            let members: Vec<_> = applied
+                .added
+                .iter()
+                .map(|(leaf, kp)| {
+                    let path_secret = new_path
+                        .as_ref()
+                        .and_then(|p| p.path_secret_for(*leaf))
+                        .map(|(_, s)| PathSecret {
+                            path_secret: s.as_bytes().to_vec().into(),
+                        });
+                    let secrets = GroupSecrets {
+                        joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
+                        path_secret,
+                        psks: applied.psks.clone(),
+                    };
+                    (kp, secrets)
+                })
+                .collect();
+            builder.add_members(cs, &members)?;
             Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
         };
         let group_info = MlsMessage::new(MlsMessageBody::GroupInfo(welcome_info));

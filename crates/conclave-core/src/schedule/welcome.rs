@@ -14,7 +14,8 @@
 //! (the encrypted GroupInfo, which holds the whole tree when the
 //! ratchet_tree extension is used), so [`WelcomeBuilder`] prepares that
 //! part of the HPKE key schedule once ([`encrypt_context`]) and each new
-//! member costs one KEM encapsulation, not a hash of O(N) bytes.
+//! member costs one KEM encapsulation, not a hash of O(N) bytes; and
+//! [`WelcomeBuilder::add_members`] runs those encapsulations on two threads.
 
 use crate::codec::{decode_exact, encode, VLBytes};
 use crate::crypto::{
@@ -62,6 +63,41 @@ pub fn verify_group_info(
     .map_err(|_| ProtocolError::InvalidGroupInfoSignature.into())
 }
 
+/// Below this many new members, a second sealing thread is not worth starting.
+const PARALLEL_THRESHOLD: usize = 8;
+
+/// One new member's entry: its KeyPackage reference and its GroupSecrets
+/// sealed with the prepared `info`.
+fn seal_one(
+    cs: &dyn CipherSuiteProvider,
+    info: &HpkeInfo,
+    key_package: &KeyPackage,
+    group_secrets: &GroupSecrets,
+) -> Result<EncryptedGroupSecrets> {
+    let new_member = key_package_ref(cs, key_package)?;
+    let plaintext = zeroize::Zeroizing::new(encode(group_secrets)?);
+    let (kem_output, ciphertext) =
+        info.seal(cs, key_package.init_key.as_slice(), &[], &plaintext)?;
+    Ok(EncryptedGroupSecrets {
+        new_member: VLBytes::new(new_member),
+        encrypted_group_secrets: HpkeCiphertext {
+            kem_output: VLBytes::new(kem_output),
+            ciphertext: VLBytes::new(ciphertext),
+        },
+    })
+}
+
+fn seal_all(
+    cs: &dyn CipherSuiteProvider,
+    info: &HpkeInfo,
+    members: &[(&KeyPackage, GroupSecrets)],
+) -> Result<Vec<EncryptedGroupSecrets>> {
+    members
+        .iter()
+        .map(|(kp, secrets)| seal_one(cs, info, kp, secrets))
+        .collect()
+}
+
 /// Builds a Welcome: the GroupInfo encrypted once, then one
 /// EncryptedGroupSecrets per new member, all sealed with one prepared HPKE
 /// `info`.
@@ -101,18 +137,38 @@ impl WelcomeBuilder {
         key_package: &KeyPackage,
         group_secrets: &GroupSecrets,
     ) -> Result<()> {
-        let new_member = key_package_ref(cs, key_package)?;
-        let plaintext = zeroize::Zeroizing::new(encode(group_secrets)?);
-        let (kem_output, ciphertext) =
-            self.info
-                .seal(cs, key_package.init_key.as_slice(), &[], &plaintext)?;
-        self.secrets.push(EncryptedGroupSecrets {
-            new_member: VLBytes::new(new_member),
-            encrypted_group_secrets: HpkeCiphertext {
-                kem_output: VLBytes::new(kem_output),
-                ciphertext: VLBytes::new(ciphertext),
-            },
+        let entry = seal_one(cs, &self.info, key_package, group_secrets)?;
+        self.secrets.push(entry);
+        Ok(())
+    }
+
+    /// Seals the GroupSecrets of many new members at once, in order, as
+    /// [`Self::add_member`] would one by one: the KEM encapsulations (one
+    /// per member, the whole cost of a large Welcome once the `info` is
+    /// prepared) are split over two threads when there are enough of them.
+    pub fn add_members(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        members: &[(&KeyPackage, GroupSecrets)],
+    ) -> Result<()> {
+        if members.len() < PARALLEL_THRESHOLD {
+            for (kp, secrets) in members {
+                self.add_member(cs, kp, secrets)?;
+            }
+            return Ok(());
+        }
+        let (a, b) = members.split_at(members.len() / 2);
+        let info = &self.info;
+        let (ra, rb) = std::thread::scope(|scope| {
+            let handle = scope.spawn(|| seal_all(cs, info, b));
+            let ra = seal_all(cs, info, a);
+            let rb = handle
+                .join()
+                .unwrap_or(Err(crate::Error::Internal("a sealing thread panicked")));
+            (ra, rb)
         });
+        self.secrets.extend(ra?);
+        self.secrets.extend(rb?);
         Ok(())
     }
 
