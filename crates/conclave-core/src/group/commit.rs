@@ -74,7 +74,9 @@ pub struct CommitOutput {
     pub message: MlsMessage,
     /// The Welcome for the added members, if any.
     pub welcome: Option<MlsMessage>,
-    /// The GroupInfo of the new epoch.
+    /// The GroupInfo of the new epoch. It carries the ratchet tree (when the
+    /// group's configuration puts it in Welcomes) only when the commit adds
+    /// members; otherwise `Group::group_info(true)` after merging gives one.
     pub group_info: MlsMessage,
     /// The next epoch, to merge.
     pub pending: PendingCommit,
@@ -437,16 +439,17 @@ impl Group {
         let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
         content.auth.confirmation_tag = Some(tag.clone().into());
 
-        let tree_nodes = nodes_of(&diff);
+        // The ratchet tree goes into the GroupInfo only for a Welcome: copying,
+        // encoding and signing it is O(N), the rest of a path commit O(log N).
+        // Without a Welcome, `Group::group_info(true)` gives one with the tree.
         let welcome_info = build_group_info(
             cs,
             self.signer.as_ref(),
             &context,
             tag.clone(),
             own,
-            self.config
-                .ratchet_tree_in_welcome
-                .then(|| tree_nodes.clone()),
+            (self.config.ratchet_tree_in_welcome && !applied.added.is_empty())
+                .then(|| nodes_of(&diff)),
             self.config.external_pub.then_some(&secrets.external_secret),
             self.config.grease,
         )?;
