@@ -25,8 +25,8 @@
 use crate::codec::{self, VLBytes};
 use crate::credential::{IdentityValidator, SUPPORTED_CREDENTIAL_TYPES};
 use crate::crypto::{
-    ref_hash, sign_with_label, verify_with_label, CipherSuite, CipherSuiteProvider, KemId, Secret,
-    Signer,
+    ref_hash, sign_with_label, signed_message, verify_with_label, CipherSuite, CipherSuiteProvider,
+    KemId, Secret, Signer,
 };
 use crate::error::Result;
 use crate::time::Clock;
@@ -485,6 +485,40 @@ pub fn validate_key_package(
     clock: &dyn Clock,
     identity: &dyn IdentityValidator,
 ) -> Result<()> {
+    validate_key_package_with(
+        cs,
+        key_package,
+        group,
+        group_context_extensions,
+        clock,
+        identity,
+        true,
+    )
+}
+
+/// The two signed messages of a KeyPackage, for batch verification: the
+/// leaf node's (`LeafNodeTBS`) and the KeyPackage's (`KeyPackageTBS`).
+pub(crate) fn key_package_signed_messages(key_package: &KeyPackage) -> Result<[Vec<u8>; 2]> {
+    Ok([
+        signed_message(LEAF_NODE_TBS_LABEL, &key_package.leaf_node.tbs_bytes(None)?)?,
+        signed_message(KEY_PACKAGE_TBS_LABEL, &key_package.tbs_bytes()?)?,
+    ])
+}
+
+/// [`validate_key_package`], skipping the two signature checks when
+/// `verify_signatures` is false because the caller verified them already
+/// (in one batch with other KeyPackages' signatures).
+// One argument more than validate_key_package: the switch.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn validate_key_package_with(
+    cs: &dyn CipherSuiteProvider,
+    key_package: &KeyPackage,
+    group: &GroupRequirements<'_>,
+    group_context_extensions: &[Extension],
+    clock: &dyn Clock,
+    identity: &dyn IdentityValidator,
+    verify_signatures: bool,
+) -> Result<()> {
     if cs.cipher_suite() != group.cipher_suite {
         return Err(Error::Misuse(
             "the suite provider is not the group's ciphersuite".into(),
@@ -529,6 +563,9 @@ pub fn validate_key_package(
         return Err(ProtocolError::InitKeyEqualsEncryptionKey.into());
     }
     let signature_key = leaf.signature_key.as_slice();
+    if !verify_signatures {
+        return identity.validate_credential(&leaf.credential, signature_key, group.cipher_suite);
+    }
     verify_with_label(
         cs,
         signature_key,

@@ -6,12 +6,14 @@
 use std::collections::HashSet;
 
 use crate::credential::IdentityValidator;
+use crate::crypto::SignatureCheck;
 use crate::crypto::{ref_hash, CipherSuiteProvider};
 use crate::error::Result;
-use crate::key_package::validate_key_package;
+use crate::key_package::{key_package_signed_messages, validate_key_package_with};
 use crate::time::Clock;
 use crate::tree::validate::{
-    check_capabilities, check_source, verify_leaf_signature, GroupRequirements, LeafContext,
+    check_capabilities, check_source, verify_batch_on_two_threads, verify_leaf_signature,
+    GroupRequirements, LeafContext,
 };
 use crate::tree::{LeafIndex, TreeDiff, TreeView};
 use crate::wire::{
@@ -98,6 +100,64 @@ impl Checks<'_> {
 
     /// The validity of one proposal on its own (§12.1), from `sender`.
     pub fn check_proposal(&self, proposal: &Proposal, sender: &Sender, index: usize) -> Result<()> {
+        self.check_proposal_with(proposal, sender, index, false)
+    }
+
+    /// Verifies the signatures of every Add's KeyPackage in `list` in one
+    /// batch, split over two threads (a commit adding N members carries 2N
+    /// signatures). True if there are enough Adds to be worth it and every
+    /// signature verified; otherwise each KeyPackage is checked on its own,
+    /// which also names the failing one.
+    fn batch_verify_adds(&self, list: &[Listed]) -> bool {
+        const MIN_ADDS: usize = 8;
+        let adds: Vec<&KeyPackage> = list
+            .iter()
+            .filter_map(|l| match &l.proposal {
+                Proposal::Add(add) => Some(&add.key_package),
+                _ => None,
+            })
+            .collect();
+        if adds.len() < MIN_ADDS {
+            return false;
+        }
+        let Ok(messages) = adds
+            .iter()
+            .map(|kp| key_package_signed_messages(kp))
+            .collect::<Result<Vec<_>>>()
+        else {
+            return false;
+        };
+        let checks: Vec<SignatureCheck<'_>> = adds
+            .iter()
+            .zip(&messages)
+            .flat_map(|(kp, [leaf_message, kp_message])| {
+                let key = kp.leaf_node.signature_key.as_slice();
+                [
+                    SignatureCheck {
+                        public_key: key,
+                        message: leaf_message,
+                        signature: kp.leaf_node.signature.as_slice(),
+                    },
+                    SignatureCheck {
+                        public_key: key,
+                        message: kp_message,
+                        signature: kp.signature.as_slice(),
+                    },
+                ]
+            })
+            .collect();
+        verify_batch_on_two_threads(self.cs, &checks)
+    }
+
+    /// [`Self::check_proposal`]; an Add's KeyPackage signatures are not
+    /// checked again when `adds_verified` (see [`Self::batch_verify_adds`]).
+    fn check_proposal_with(
+        &self,
+        proposal: &Proposal,
+        sender: &Sender,
+        index: usize,
+        adds_verified: bool,
+    ) -> Result<()> {
         let required = required_capabilities(&self.context.extensions)?;
         match proposal {
             Proposal::Add(add) => {
@@ -106,13 +166,14 @@ impl Checks<'_> {
                         ProtocolError::ProposalSenderNotAllowed(sender.sender_type()).into(),
                     );
                 }
-                validate_key_package(
+                validate_key_package_with(
                     self.cs,
                     &add.key_package,
                     &self.requirements(required.as_ref()),
                     &self.context.extensions,
                     self.clock,
                     self.identity,
+                    !adds_verified,
                 )
             }
             Proposal::Update(update) => {
@@ -210,12 +271,13 @@ impl Checks<'_> {
         let mut touched = HashSet::new();
         let mut removed = HashSet::new();
         let mut add_keys: HashSet<&[u8]> = HashSet::new();
-        let mut add_ids: Vec<Vec<u8>> = Vec::new();
+        let mut add_ids: HashSet<Vec<u8>> = HashSet::new();
         let mut psks: Vec<&PreSharedKeyId> = Vec::new();
         let mut gce = 0usize;
         let mut reinit = false;
+        let adds_verified = self.batch_verify_adds(list);
         for (index, item) in list.iter().enumerate() {
-            self.check_proposal(&item.proposal, &item.sender, index)?;
+            self.check_proposal_with(&item.proposal, &item.sender, index, adds_verified)?;
             match &item.proposal {
                 Proposal::Update(_) => {
                     let Sender::Member(leaf) = item.sender else {
@@ -245,10 +307,9 @@ impl Checks<'_> {
                 Proposal::Add(add) => {
                     let leaf = &add.key_package.leaf_node;
                     let id = self.identity.identity(&leaf.credential)?;
-                    if !add_keys.insert(leaf.signature_key.as_slice()) || add_ids.contains(&id) {
+                    if !add_keys.insert(leaf.signature_key.as_slice()) || !add_ids.insert(id) {
                         return Err(ProtocolError::DuplicateAdd.into());
                     }
-                    add_ids.push(id);
                 }
                 Proposal::PreSharedKey(p) => {
                     if psks.contains(&&p.psk) {
