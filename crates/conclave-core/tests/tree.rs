@@ -1009,3 +1009,47 @@ fn removes_truncate_only_when_the_right_half_is_blank() {
     assert_eq!(tree.member_count(), 1);
     assert_cache_exact(cs.as_ref(), &tree);
 }
+
+/// The leftmost blank leaf of a diff, found by looking at every leaf.
+fn first_blank_by_scan<V: TreeView>(view: &V) -> Option<LeafIndex> {
+    (0..view.width().leaves())
+        .map(LeafIndex)
+        .find(|&i| view.leaf(i).is_none())
+}
+
+#[test]
+fn first_blank_leaf_follows_adds_removes_and_truncation() {
+    let cs = suite();
+    let (tree, _) = group(&cs, 6, &[0]);
+    let mut diff = tree.diff();
+    let add = |diff: &mut conclave_core::tree::TreeDiff<'_>, name: &str| {
+        assert_eq!(diff.first_blank_leaf(), first_blank_by_scan(diff));
+        let (leaf, _, _) = key_package_leaf(&cs, name);
+        let at = diff.add_leaf(leaf).unwrap();
+        assert!(diff.leaf(at).is_some());
+        at
+    };
+    // A run of Adds past the base's width: each goes to the next leaf.
+    for i in 0..20 {
+        let at = add(&mut diff, &format!("a{i}"));
+        assert_eq!(at, LeafIndex(6 + i));
+    }
+    // Blanks in the base and in the overlay are filled first, leftmost first.
+    diff.remove_leaf(LeafIndex(12)).unwrap();
+    diff.remove_leaf(LeafIndex(3)).unwrap();
+    assert_eq!(add(&mut diff, "b0"), LeafIndex(3));
+    assert_eq!(add(&mut diff, "b1"), LeafIndex(12));
+    assert_eq!(add(&mut diff, "b2"), LeafIndex(26));
+    // Removing the rightmost members truncates; Adds then extend again.
+    for i in (9..=26).rev() {
+        diff.remove_leaf(LeafIndex(i)).unwrap();
+        assert_eq!(diff.first_blank_leaf(), first_blank_by_scan(&diff));
+    }
+    assert_eq!(diff.width().leaves(), 16);
+    assert_eq!(add(&mut diff, "c0"), LeafIndex(9));
+    for i in 1..10 {
+        add(&mut diff, &format!("c{i}"));
+    }
+    assert_eq!(diff.first_blank_leaf(), first_blank_by_scan(&diff));
+    assert_subtree_index(&diff);
+}

@@ -14,7 +14,7 @@
 //! blank leaves. `keep` is the smallest width the diff went down to: base nodes
 //! beyond it were dropped and read as blank even if the diff extends again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::hash::{cached, leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
@@ -32,6 +32,11 @@ pub struct TreeDiff<'a> {
     size: TreeSize,
     keep: TreeSize,
     leaves: BTreeMap<u32, Option<LeafNode>>,
+    /// The leaves blanked in the overlay (`None` in `leaves`).
+    blank_overlay: BTreeSet<u32>,
+    /// Every leaf from `keep` up to here is filled in the overlay, so that
+    /// a run of Adds finds the next blank leaf without rescanning them.
+    filled_to: u32,
     /// Keyed by node index (odd).
     parents: BTreeMap<u32, Option<ParentNode>>,
     /// Nodes whose hash differs from the base: `None` until recomputed.
@@ -46,6 +51,8 @@ impl RatchetTree {
             size: self.size,
             keep: self.size,
             leaves: BTreeMap::new(),
+            blank_overlay: BTreeSet::new(),
+            filled_to: self.size.leaves(),
             parents: BTreeMap::new(),
             hashes: HashMap::new(),
         }
@@ -157,7 +164,21 @@ impl<'a> TreeDiff<'a> {
         if i.0 >= self.size.leaves() {
             return Err(Error::Internal("leaf index outside the tree"));
         }
+        let filled = leaf.is_some();
         self.leaves.insert(i.0, leaf);
+        if filled {
+            self.blank_overlay.remove(&i.0);
+            if i.0 == self.filled_to {
+                while matches!(self.leaves.get(&self.filled_to), Some(Some(_))) {
+                    self.filled_to += 1;
+                }
+            }
+        } else {
+            self.blank_overlay.insert(i.0);
+            if i.0 >= self.keep.leaves() && i.0 < self.filled_to {
+                self.filled_to = i.0;
+            }
+        }
         self.invalidate(i.node());
         Ok(())
     }
@@ -216,13 +237,15 @@ impl<'a> TreeDiff<'a> {
         }
         let nodes = size.node_width();
         self.leaves.retain(|&i, _| i < leaves);
+        self.blank_overlay.retain(|&i| i < leaves);
+        self.filled_to = self.keep.leaves();
         self.parents.retain(|&x, _| x < nodes);
         self.hashes.retain(|&x, _| x < nodes);
     }
 
     /// The leftmost blank leaf of the diff: the first of the base's blank
     /// leaves not filled here, of the leaves blanked here, and of the leaves
-    /// past `keep` not filled here. O(log N + changed leaves).
+    /// past `keep` not filled here. O(log N) (amortized over a run of Adds).
     pub fn first_blank_leaf(&self) -> Option<LeafIndex> {
         let limit = self.size.leaves();
         let keep = self.keep.leaves().min(limit);
@@ -233,12 +256,8 @@ impl<'a> TreeDiff<'a> {
             .range(..keep)
             .find(|i| !filled(i))
             .copied();
-        let from_overlay = self
-            .leaves
-            .iter()
-            .find(|(i, l)| l.is_none() && **i < limit)
-            .map(|(i, _)| *i);
-        let beyond = (keep..limit).find(|i| !filled(i));
+        let from_overlay = self.blank_overlay.range(..limit).next().copied();
+        let beyond = (keep.max(self.filled_to)..limit).find(|i| !filled(i));
         [from_base, from_overlay, beyond]
             .into_iter()
             .flatten()
