@@ -255,6 +255,15 @@ pub fn run(n: usize, batch: usize) -> Res<()> {
         println!("  all {n} members at epoch {epoch} with the same epoch authenticator");
         Ok(())
     })?;
+    // Closing a store checkpoints its write-ahead log into the database.
+    let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    step(&format!("close the {n} stores"), n, || {
+        par_map(&mut slots, 0, "closing", |_, slot| {
+            drop(slot.take());
+            Ok(())
+        })
+        .map(drop)
+    })?;
     println!("total {:.2} s", total.elapsed().as_secs_f64());
     Ok(())
 }
