@@ -88,18 +88,35 @@ pub enum Incoming {
 pub(crate) struct Pending {
     /// The next epoch, exactly as the pending record holds it.
     pub group: Group,
+    /// The node records the merge rewrites (as in the pending record).
+    pub nodes: Vec<NodeChange>,
     /// The encoded commit, to recognise its echo without loading the
-    /// current epoch.
-    pub message: Vec<u8>,
+    /// current epoch (`None` when loaded from the store, which does not
+    /// keep it: the current epoch recognises it then).
+    pub message: Option<Vec<u8>>,
+}
+
+impl Pending {
+    /// The pending record of this state.
+    pub fn record(&self) -> Result<Vec<u8>> {
+        to_bytes(&PendingRecord {
+            version: RECORD_VERSION,
+            epoch: self.group.epoch(),
+            state: VLBytes::new(self.group.state_record_bytes()?),
+            nodes: self.nodes.clone(),
+        })
+    }
 }
 
 /// What the cache holds of one group; each part, when present, equals
-/// what the store holds.
+/// what the store holds. An entry in the cache always knows whether a
+/// commit of ours is pending: `pending` is `Some` exactly when the store
+/// holds a pending record.
 #[derive(Default)]
 pub(crate) struct Cached {
     /// The current epoch (`None`: load it from the store when needed).
     pub current: Option<Group>,
-    /// Our pending commit's next epoch (`None`: not cached, or none).
+    /// Our pending commit's next epoch.
     pub pending: Option<Pending>,
 }
 
@@ -313,16 +330,10 @@ impl<S: Store> Client<S> {
         Ok(out.into_iter().collect())
     }
 
-    /// The current epoch of a group, as the store holds it, loaded afresh
-    /// (bypassing the cache; O(N) in the members).
-    pub fn stored_group(&self, group_id: &[u8]) -> Result<Group> {
-        let state = self
-            .store
-            .get(&state_key(group_id))?
-            .ok_or_else(|| ClientError::NotFound("no such group".into()))?;
+    /// The stored node records of a group, by node index.
+    fn stored_nodes(&self, group_id: &[u8]) -> Result<Vec<(u32, Vec<u8>)>> {
         let prefix = nodes_prefix(group_id);
-        let nodes = self
-            .store
+        self.store
             .scan(&prefix)?
             .into_iter()
             .map(|(k, v)| {
@@ -330,22 +341,71 @@ impl<S: Store> Client<S> {
                     .map(|x| (x, v))
                     .ok_or_else(|| ClientError::Format("a bad node key".into()))
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect()
+    }
+
+    fn group_from(&self, state: &[u8], nodes: &[(u32, Vec<u8>)]) -> Result<Group> {
         Ok(Group::from_snapshot_parts(
             self.cs.clone(),
             self.signer.clone(),
-            &state,
-            &nodes,
+            state,
+            nodes,
             self.services.clone(),
         )?)
+    }
+
+    /// The current epoch of a group, as the store holds it, loaded afresh
+    /// (bypassing the cache; O(N) in the members).
+    pub fn stored_group(&self, group_id: &[u8]) -> Result<Group> {
+        self.stored(group_id, false)?
+            .current
+            .ok_or_else(|| ClientError::NotFound("no such group".into()))
+    }
+
+    /// A cache entry loaded from the store: the current epoch, and with
+    /// `with_pending` our pending commit's next epoch if there is one (the
+    /// current nodes with the record's changes applied).
+    pub(crate) fn stored(&self, group_id: &[u8], with_pending: bool) -> Result<Cached> {
+        let state = self
+            .store
+            .get(&state_key(group_id))?
+            .ok_or_else(|| ClientError::NotFound("no such group".into()))?;
+        let nodes = self.stored_nodes(group_id)?;
+        let current = self.group_from(&state, &nodes)?;
+        let pending = match self.store.get(&pending_key(group_id))? {
+            Some(bytes) if with_pending => {
+                let p: PendingRecord = from_bytes(&bytes, version_of(&bytes)?)?;
+                let mut next: std::collections::BTreeMap<u32, Vec<u8>> =
+                    nodes.into_iter().collect();
+                for n in &p.nodes {
+                    match &n.node {
+                        Some(v) => next.insert(n.index, v.as_slice().to_vec()),
+                        None => next.remove(&n.index),
+                    };
+                }
+                let next: Vec<_> = next.into_iter().collect();
+                Some(Pending {
+                    group: self.group_from(p.state.as_slice(), &next)?,
+                    nodes: p.nodes,
+                    message: None,
+                })
+            }
+            _ => None,
+        };
+        Ok(Cached {
+            current: Some(current),
+            pending,
+        })
     }
 
     /// The current epoch of a group (from the cache, loaded into it if
     /// needed).
     pub fn group(&mut self, group_id: &[u8]) -> Result<&Group> {
         if !self.is_cached(group_id) {
-            let group = self.stored_group(group_id)?;
-            self.cache.entry(group_id.to_vec()).or_default().current = Some(group);
+            let mut entry = self.take(group_id)?;
+            let group = self.take_current(&mut entry, group_id)?;
+            entry.current = Some(group);
+            self.cache.insert(group_id.to_vec(), entry);
         }
         self.cache
             .get(group_id)
@@ -366,11 +426,14 @@ impl<S: Store> Client<S> {
         Ok(self.group(group_id)?.group_info(with_tree)?)
     }
 
-    /// Takes a group's cache entry out (empty if not cached): an operation
-    /// puts it back with [`Client::write_and_cache`] once its batch is
-    /// written, or drops it on failure.
-    pub(crate) fn take(&mut self, group_id: &[u8]) -> Cached {
-        self.cache.remove(group_id).unwrap_or_default()
+    /// Takes a group's cache entry out (loaded from the store if not
+    /// cached): an operation puts it back with [`Client::write_and_cache`]
+    /// once its batch is written, or drops it on failure.
+    pub(crate) fn take(&mut self, group_id: &[u8]) -> Result<Cached> {
+        match self.cache.remove(group_id) {
+            Some(entry) => Ok(entry),
+            None => self.stored(group_id, true),
+        }
     }
 
     /// The current epoch out of `entry`, or loaded from the store.

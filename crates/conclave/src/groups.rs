@@ -41,10 +41,10 @@ impl<S: Store> Client<S> {
     /// next epoch's state are written in one batch before the commit is
     /// returned. Merge it with [`Client::merge_pending_commit`].
     pub fn commit(&mut self, group_id: &[u8], options: CommitOptions) -> Result<CommitResult> {
-        let mut entry = self.take(group_id);
+        let mut entry = self.take(group_id)?;
         let mut group = self.take_current(&mut entry, group_id)?;
         let out = group.commit(options)?;
-        let current = group_writes(&group, Some(&BTreeSet::new()))?;
+        let mut batch = group_writes(&group, Some(&BTreeSet::new()))?;
         let changed = group.changed_nodes(out.pending.staged());
         group.merge_pending_commit(out.pending)?;
         let mut nodes = Vec::with_capacity(changed.len());
@@ -54,25 +54,20 @@ impl<S: Store> Client<S> {
                 node: group.node_record(x)?.map(VLBytes::new),
             });
         }
-        let pending = PendingRecord {
-            version: RECORD_VERSION,
-            epoch: group.epoch(),
-            state: VLBytes::new(group.state_record_bytes()?),
-            nodes,
-        };
-        let mut batch = current;
-        batch.push(Write::Put(pending_key(group_id), to_bytes(&pending)?));
-        let bytes_written = batch.iter().map(Write::size).sum();
         let epoch = group.epoch();
+        let pending = Pending {
+            group,
+            nodes,
+            message: Some(encode(&out.message)?),
+        };
+        batch.push(Write::Put(pending_key(group_id), pending.record()?));
+        let bytes_written = batch.iter().map(Write::size).sum();
         // The current epoch, with our handshake key used, is only on disk
         // now: it is loaded again if it is needed before the merge (a
         // message of this epoch, a discarded commit).
         let entry = Cached {
             current: None,
-            pending: Some(Pending {
-                group,
-                message: encode(&out.message)?,
-            }),
+            pending: Some(pending),
         };
         self.write_and_cache(group_id, batch, entry)?;
         Ok(CommitResult {
@@ -157,7 +152,7 @@ impl<S: Store> Client<S> {
     /// one batch. Returns the new epoch.
     pub fn merge_pending_commit(&mut self, group_id: &[u8]) -> Result<u64> {
         let (epoch, batch) = self.pending_writes(group_id)?;
-        let mut entry = self.take(group_id);
+        let mut entry = self.take(group_id)?;
         let next = entry.pending.take().map(|p| p.group);
         let entry = Cached {
             // Not cached (e.g. after a reload): loaded from the store later.
@@ -170,7 +165,7 @@ impl<S: Store> Client<S> {
 
     /// Forgets our pending commit (the delivery service refused it).
     pub fn discard_pending_commit(&mut self, group_id: &[u8]) -> Result<()> {
-        let mut entry = self.take(group_id);
+        let mut entry = self.cache.remove(group_id).unwrap_or_default();
         entry.pending = None;
         self.write_and_cache(group_id, vec![Write::Delete(pending_key(group_id))], entry)
     }
@@ -270,7 +265,7 @@ impl<S: Store> Client<S> {
     /// Encrypts application data; the sending ratchet's advance is written
     /// before the message is returned.
     pub fn send(&mut self, group_id: &[u8], data: &[u8]) -> Result<MlsMessage> {
-        let mut entry = self.take(group_id);
+        let mut entry = self.take(group_id)?;
         let mut group = self.take_current(&mut entry, group_id)?;
         let message = group.encrypt(data, b"")?;
         let batch = group_writes(&group, Some(&BTreeSet::new()))?;
@@ -286,10 +281,10 @@ impl<S: Store> Client<S> {
         let group_id = message_group_id(message)
             .ok_or_else(|| ClientError::Format("not a group message".into()))?
             .to_vec();
-        let mut entry = self.take(&group_id);
+        let mut entry = self.take(&group_id)?;
         // The echo of our cached pending commit, recognised by its bytes.
         if let Some(p) = &entry.pending {
-            if encode(message)? == p.message {
+            if p.message.as_deref() == Some(encode(message)?.as_slice()) {
                 self.cache.insert(group_id.clone(), entry);
                 let epoch = self.merge_pending_commit(&group_id)?;
                 return Ok(Incoming::OwnCommit { group_id, epoch });
@@ -298,7 +293,11 @@ impl<S: Store> Client<S> {
         let mut group = self.take_current(&mut entry, &group_id)?;
         match group.process(message)? {
             Received::Application { sender, data, .. } => {
-                let batch = group_writes(&group, Some(&BTreeSet::new()))?;
+                let mut batch = group_writes(&group, Some(&BTreeSet::new()))?;
+                if let Some(pending) = entry.pending.as_mut() {
+                    self.read_in_pending(&group_id, pending, message)?;
+                    batch.push(Write::Put(pending_key(&group_id), pending.record()?));
+                }
                 entry.current = Some(group);
                 self.write_and_cache(&group_id, batch, entry)?;
                 Ok(Incoming::Application {
@@ -340,6 +339,30 @@ impl<S: Store> Client<S> {
                 Ok(Incoming::OwnCommit { group_id, epoch })
             }
         }
+    }
+}
+
+impl<S: Store> Client<S> {
+    /// Reads `message`, just read in the current epoch, in our pending
+    /// commit's next epoch too, where the current epoch is a past one
+    /// (§9.2): the merge replaces the current state with the pending one,
+    /// which must not hold the key this message used. If the pending
+    /// state cannot read it (e.g. no past epochs are kept), it could not
+    /// read it after the merge either; it is then reloaded from the store,
+    /// in case the failed attempt changed it.
+    fn read_in_pending(
+        &self,
+        group_id: &[u8],
+        pending: &mut Pending,
+        message: &MlsMessage,
+    ) -> Result<()> {
+        if pending.group.process(message).is_err() {
+            *pending = self
+                .stored(group_id, true)?
+                .pending
+                .ok_or_else(|| ClientError::NotFound("no pending commit".into()))?;
+        }
+        Ok(())
     }
 }
 

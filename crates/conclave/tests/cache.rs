@@ -232,3 +232,45 @@ fn a_failed_external_join_writes_nothing() {
         carol.group(G).unwrap().epoch_authenticator()
     );
 }
+
+/// A message of the current epoch read while our commit is pending stays
+/// read after the merge (§9.2: its key is deleted), whether the pending
+/// state is cached or reloaded from the store.
+#[test]
+fn a_message_read_while_our_commit_is_pending_stays_read_after_the_merge() {
+    for reload in [false, true] {
+        let (mut alice, mut bob) = pair();
+        let commit = alice.update(G).unwrap();
+        let m = bob.send(G, b"in flight").unwrap();
+        if reload {
+            alice.clear_cache();
+        }
+        assert!(matches!(
+            alice.receive(&m).unwrap(),
+            Incoming::Application { .. }
+        ));
+        if reload {
+            alice.clear_cache();
+        }
+        assert!(matches!(
+            alice.receive(&commit.message).unwrap(),
+            Incoming::OwnCommit { epoch: 2, .. }
+        ));
+        assert_cache_is_store(&mut alice);
+        assert!(
+            alice.receive(&m).is_err(),
+            "replayed after the merge (reload: {reload})"
+        );
+        alice.clear_cache();
+        assert!(
+            alice.receive(&m).is_err(),
+            "replayed after reopening (reload: {reload})"
+        );
+        bob.receive(&commit.message).unwrap();
+        let m = bob.send(G, b"next epoch").unwrap();
+        assert!(matches!(
+            alice.receive(&m).unwrap(),
+            Incoming::Application { .. }
+        ));
+    }
+}
