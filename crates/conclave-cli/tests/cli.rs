@@ -117,7 +117,8 @@ fn two_people_exchange_files() {
         &alice,
         &["group", "remove", "friends", "1", "--out", &s("c3")],
     );
-    assert!(conclave(&bob, &["group", "receive", &s("c3")]).contains("removed"));
+    let got = conclave(&bob, &["group", "receive", &s("c3")]);
+    assert!(got.contains("epoch 3: we were removed"), "{got}");
     assert!(conclave(&alice, &["group", "info", "friends"]).contains("epoch 3"));
 }
 
@@ -161,7 +162,8 @@ fn external_join_from_a_group_info_file() {
 
     // Alice removes bob; bob rejoins from a GroupInfo on stdin.
     conclave(&alice, &["group", "remove", "open", "1", "--out", &s("c2")]);
-    assert!(conclave(&bob, &["group", "receive", &s("c2")]).contains("removed"));
+    let got = conclave(&bob, &["group", "receive", &s("c2")]);
+    assert!(got.contains("epoch 2: we were removed"), "{got}");
     let gi = Command::new(env!("CARGO_BIN_EXE_conclave"))
         .arg("--store")
         .arg(&alice)

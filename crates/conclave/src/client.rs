@@ -66,7 +66,7 @@ pub enum Incoming {
     Commit {
         /// The group.
         group_id: Vec<u8>,
-        /// The new epoch.
+        /// The epoch the commit starts.
         epoch: u64,
         /// Leaves added.
         added: Vec<u32>,

@@ -317,11 +317,13 @@ impl<S: Store> Client<S> {
                 let added = staged.added().iter().map(|(l, _)| l.0).collect();
                 let removed = staged.removed().iter().map(|(l, _)| l.0).collect();
                 let self_removed = staged.self_removed();
+                // The epoch the commit starts (our state stays at the old
+                // one when it removes us).
+                let epoch = staged.epoch();
                 group.merge_staged_commit(staged)?;
                 let mut batch = group_writes(&group, Some(&changed))?;
                 // Another member's commit won: ours can never be merged.
                 batch.push(Write::Delete(pending_key(&group_id)));
-                let epoch = group.epoch();
                 self.write_and_cache(&group_id, batch, Cached::with(group))?;
                 Ok(Incoming::Commit {
                     group_id,
