@@ -274,3 +274,32 @@ fn a_message_read_while_our_commit_is_pending_stays_read_after_the_merge() {
         ));
     }
 }
+
+/// Discarding our commit, or losing to another member's, leaves the cache
+/// at the stored current epoch and the group usable.
+#[test]
+fn a_discarded_or_losing_commit_leaves_the_cache_at_the_store() {
+    let (mut alice, mut bob) = pair();
+    alice.update(G).unwrap();
+    alice.discard_pending_commit(G).unwrap();
+    assert!(!alice.has_pending_commit(G).unwrap());
+    assert_cache_is_store(&mut alice);
+    assert_eq!(alice.group(G).unwrap().epoch(), 1);
+
+    let lost = alice.update(G).unwrap();
+    let won = bob.update(G).unwrap();
+    bob.merge_pending_commit(G).unwrap();
+    assert!(matches!(
+        alice.receive(&won.message).unwrap(),
+        Incoming::Commit { epoch: 2, .. }
+    ));
+    assert!(!alice.has_pending_commit(G).unwrap());
+    assert!(alice.merge_pending_commit(G).is_err());
+    assert!(alice.receive(&lost.message).is_err());
+    assert_cache_is_store(&mut alice);
+    let m = alice.send(G, b"after").unwrap();
+    assert!(matches!(
+        bob.receive(&m).unwrap(),
+        Incoming::Application { .. }
+    ));
+}
