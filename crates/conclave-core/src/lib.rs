@@ -21,6 +21,18 @@
 //!
 //! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
 #![forbid(unsafe_code)]
+// No panic on input (issue 10): library code may not unwrap, expect, panic
+// or index; tests may. A justified exception carries its own `#[allow]` with
+// a comment saying why it cannot fail.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod codec;
 pub mod credential;
