@@ -17,6 +17,7 @@
 //! - [`framing`]: message framing and protection (§6).
 //! - [`key_package`]: KeyPackage generation, reference and validation (§10).
 //! - [`group`]: the group engine: create, join, propose, commit, process (§11–§13).
+//! - [`limits`]: resource limits on received input (message size, tree size, counts).
 //! - [`credential`]: the `IdentityValidator` (Authentication Service) trait (§5.3).
 //!
 //! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
@@ -41,6 +42,7 @@ pub mod error;
 pub mod framing;
 pub mod group;
 pub mod key_package;
+pub mod limits;
 pub mod schedule;
 pub mod time;
 pub mod tree;
