@@ -587,6 +587,55 @@ pub enum ProtocolError {
         /// How many leaves present the identity.
         count: usize,
     },
+
+    // --- Resource limits (limits.rs, issue 10) ---
+    /// Issue 10, §2.1.2: a received message is longer than the configured
+    /// `Limits::max_message_size`; rejected before decoding.
+    #[error("the message is {size} bytes, more than the limit of {max}")]
+    MessageTooLarge {
+        /// The message's length in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §12.4.3.3: a ratchet tree has more nodes than a tree of
+    /// `Limits::max_tree_leaves` leaves; rejected before the tree is built.
+    #[error("the ratchet tree has {nodes} nodes or more, more than {max_leaves} leaves allow")]
+    TreeExceedsLimit {
+        /// The node count reached when the tree was rejected.
+        nodes: usize,
+        /// The limit on leaves.
+        max_leaves: u32,
+    },
+    /// Issue 10, §12.4: a Commit lists more proposals than
+    /// `Limits::max_proposals_per_commit`.
+    #[error("the commit lists {count} proposals, more than the limit of {max}")]
+    TooManyProposals {
+        /// How many it lists.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §13: an extension list holds more extensions than
+    /// `Limits::max_extensions`.
+    #[error("an extension list holds {count} extensions, more than the limit of {max}")]
+    TooManyExtensions {
+        /// How many it holds.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §13: an extension's `extension_data` is longer than
+    /// `Limits::max_extension_size`.
+    #[error("extension {extension_type:#06x} holds {size} bytes, more than the limit of {max}")]
+    ExtensionTooLarge {
+        /// The extension's type.
+        extension_type: u16,
+        /// Its `extension_data` length.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// Shorthand for results of this crate.
