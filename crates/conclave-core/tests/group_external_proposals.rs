@@ -22,7 +22,7 @@ use conclave_core::wire::{
     RequiredCapabilities, Sender,
 };
 use conclave_core::{Error, ProtocolError};
-use group_common::{add_of, suites, World, EXTERNAL_PSK_ID};
+use group_common::{add_of, suites, Client, World, EXTERNAL_PSK_ID};
 
 struct Ds {
     signer: Arc<SignatureKeyPair>,
@@ -138,11 +138,86 @@ fn leaf_of(w: &World, name: &str) -> u32 {
     w.members[w.position(name)].group.own_leaf().0
 }
 
+/// The successor of a group closed by a ReInit (§11.2): the last member
+/// creates it and welcomes the others, who join with their old group; all
+/// agree and messages flow in the new group.
+fn successor(w: &World, params: &ReInit) -> World {
+    let cs = group_common::suite(params.cipher_suite);
+    let fresh: Vec<group_common::Candidate> = w
+        .members
+        .iter()
+        .map(|c| group_common::candidate(&cs, &c.name))
+        .collect();
+    let welcomer = w.members.len() - 1;
+    let kps = fresh
+        .iter()
+        .take(welcomer)
+        .map(|c| c.bundle.key_package.clone())
+        .collect();
+    let (group, welcome) = w.members[welcomer]
+        .group
+        .reinit_successor(
+            cs.clone(),
+            fresh[welcomer].signer.clone(),
+            Credential::basic(fresh[welcomer].name.as_str()),
+            kps,
+            group_common::config(false),
+            group_common::services(),
+        )
+        .unwrap();
+    let welcome = welcome.unwrap();
+    let mut members = Vec::new();
+    for (i, c) in fresh.into_iter().enumerate() {
+        let group = if i == welcomer {
+            None
+        } else {
+            Some(
+                w.members[i]
+                    .group
+                    .join_reinit(
+                        cs.clone(),
+                        c.signer.clone(),
+                        &welcome,
+                        c.bundle,
+                        None,
+                        group_common::config(false),
+                        group_common::services(),
+                    )
+                    .unwrap(),
+            )
+        };
+        members.push((c.name, c.signer, group));
+    }
+    let mut group = Some(group);
+    let members = members
+        .into_iter()
+        .map(|(name, signer, g)| Client {
+            name,
+            signer,
+            group: g.or_else(|| group.take()).unwrap(),
+        })
+        .collect();
+    let mut next = World {
+        cs,
+        members,
+        removed: Vec::new(),
+        count: w.count,
+        silent: 0,
+    };
+    next.check_agreement();
+    assert_eq!(next.members[0].group.group_id(), params.group_id.as_slice());
+    assert_eq!(next.members[0].group.epoch(), 1);
+    next.message(0);
+    next.message(welcomer);
+    next
+}
+
 /// Every proposal type an external sender may send (§12.1.8): each from one
 /// external sender, then from both in one epoch, committed by reference by
 /// members; a `new_member_proposal` self-add; ReInits from one and from two
-/// external senders. After every commit all authenticators agree and
-/// messages flow.
+/// external senders, each followed by the successor group. After every
+/// commit all authenticators agree and messages flow (in the successor
+/// group after a ReInit).
 fn scenario(cs: CipherSuite) {
     let (mut w, ds1, ds2) = setup(cs);
     let nh = w.cs.hash_len();
@@ -244,6 +319,7 @@ fn scenario(cs: CipherSuite) {
             "{err:?}"
         );
     }
+    successor(&w, &params);
 
     // In a fresh world: a new member adds itself (new_member_proposal);
     // then both external senders propose a ReInit and the committer
@@ -264,6 +340,9 @@ fn scenario(cs: CipherSuite) {
     for c in &w.members {
         assert_eq!(c.group.reinit(), Some(&second), "{}", c.name);
     }
+    let mut next = successor(&w, &second);
+    next.commit(1, CommitOptions::default(), Vec::new());
+    next.message(2);
 }
 
 #[test]
