@@ -10,6 +10,12 @@
 //! Ratchet trees sent out of band use the `optional<Node> ratchet_tree<V>` encoding of
 //! the ratchet_tree extension (RFC 9420 §12.4.3.3).
 //!
+//! Parties outside a group are covered too: external joins ([`PeerMember::external_join`],
+//! §12.4.3.2, with PSKs and resync), self-adds ([`PeerMember::propose_self_add`], sender
+//! type `new_member_proposal`) and external senders ([`PeerExternalSender`], §12.1.8.1,
+//! made by [`PeerFactory::new_external_sender`]) listed in a group created with
+//! [`PeerMember::create_group_with_external_senders`].
+//!
 //! Conventions shared by both adapters:
 //! - **Own commits are merged before the call returns.** [`PeerMember::add_members`],
 //!   [`PeerMember::update`], [`PeerMember::remove`], [`PeerMember::commit_pending`] and

@@ -12,7 +12,9 @@
 //! External commits (RFC 9420 §12.4.3.2): OpenMLS chooses the prior leaf to remove itself,
 //! as the member whose signature key is the joiner's, so a resync (`remove_prior`) works
 //! only for a member rejoining with its own key and naming its own current leaf; any other
-//! `remove_prior` is [`PeerError::Unsupported`]. External proposals (§12.1.8) use OpenMLS's
+//! `remove_prior` is [`PeerError::Unsupported`]. On receipt, the §12.4.3.2 rule that an
+//! external commit removes only the joiner's own prior leaf is left by OpenMLS to the
+//! application; the adapter checks it (same Basic identity) before merging. External proposals (§12.1.8) use OpenMLS's
 //! `ExternalProposal` (Add, Remove from an external sender, [`OpenMlsExternalSender`]) and
 //! `JoinProposal` (self-add, `new_member_proposal`).
 //!
@@ -62,6 +64,43 @@ fn wrong(expected: &'static str) -> PeerError {
         implementation: NAME,
         expected,
     }
+}
+
+/// The identity of a Basic credential (empty for other credential types).
+fn basic_identity(credential: &Credential) -> Vec<u8> {
+    BasicCredential::try_from(credential.clone())
+        .map(|c| c.identity().to_vec())
+        .unwrap_or_default()
+}
+
+/// RFC 9420 §12.4.3.2: the Remove of an external commit must remove the joiner's own prior
+/// leaf ("the credential in the LeafNode MUST present a set of identifiers that is
+/// acceptable to the application for the removed participant"). OpenMLS 0.9 leaves this
+/// check to the application (`validate_external_commit`: "This MUST be checked by the
+/// application"); the adapter is OpenMLS's application here and applies the policy the
+/// other two apply to Basic credentials: the same identity.
+fn check_resync_identity(group: &MlsGroup, staged: &StagedCommit) -> Result<()> {
+    let joiner = staged
+        .update_path_leaf_node()
+        .map(|leaf| basic_identity(leaf.credential()));
+    for remove in staged.remove_proposals() {
+        if !matches!(remove.sender(), Sender::NewMemberCommit) {
+            continue;
+        }
+        let removed = group
+            .member(remove.remove_proposal().removed())
+            .map(basic_identity);
+        if removed.is_none() || removed != joiner {
+            return Err(PeerError::Peer {
+                implementation: NAME,
+                message: "external commit removes a member of another identity (RFC 9420 \
+                          §12.4.3.2; checked by the adapter, OpenMLS leaves it to the \
+                          application)"
+                    .to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Proposals a commit adds to the pending ones.
@@ -204,6 +243,9 @@ pub struct OpenMlsMember {
     credential: CredentialWithKey,
     options: GroupOptions,
     group: Option<MlsGroup>,
+    /// Whether to apply the §12.4.3.2 resync identity check OpenMLS leaves to the
+    /// application (see [`OpenMlsMember::set_resync_identity_check`]).
+    resync_identity_check: bool,
 }
 
 impl std::fmt::Debug for OpenMlsMember {
@@ -234,7 +276,16 @@ impl OpenMlsMember {
             credential,
             options: GroupOptions::default(),
             group: None,
+            resync_identity_check: true,
         })
+    }
+
+    /// Whether received external commits whose Remove names a member of another identity
+    /// are rejected (RFC 9420 §12.4.3.2, a check OpenMLS 0.9 leaves to the application; on
+    /// by default). Off, the member behaves as bare OpenMLS does, which the deviation
+    /// tests show.
+    pub fn set_resync_identity_check(&mut self, on: bool) {
+        self.resync_identity_check = on;
     }
 
     fn group(&self) -> Result<&MlsGroup> {
@@ -634,6 +685,9 @@ impl PeerMember for OpenMlsMember {
                 Ok(Processed::Proposal)
             }
             ProcessedMessageContent::StagedCommitMessage(staged) => {
+                if self.resync_identity_check {
+                    check_resync_identity(group, &staged)?;
+                }
                 group
                     .merge_staged_commit(&self.provider, *staged)
                     .map_err(err)?;
@@ -687,12 +741,7 @@ impl PeerMember for OpenMlsMember {
         };
         group
             .members()
-            .map(|m| {
-                let identity = BasicCredential::try_from(m.credential)
-                    .map(|c| c.identity().to_vec())
-                    .unwrap_or_default();
-                (m.index.u32(), identity)
-            })
+            .map(|m| (m.index.u32(), basic_identity(&m.credential)))
             .collect()
     }
 

@@ -42,15 +42,14 @@ fn join_externally(
     members: &mut Vec<Member>,
     from: usize,
     mut joiner: Member,
-    tree_in_info: bool,
+    (tree_in_info, options): (bool, &GroupOptions),
     psks: &[Vec<u8>],
     what: &str,
 ) {
-    let options = GroupOptions::default();
     let info = members[from].group_info(tree_in_info).unwrap();
     let tree = (!tree_in_info).then(|| members[from].ratchet_tree().unwrap());
     let commit = joiner
-        .external_join(&info, tree.as_deref(), &options, psks, None)
+        .external_join(&info, tree.as_deref(), options, psks, None)
         .unwrap_or_else(|e| {
             panic!(
                 "{what}: {} joining from {}'s GroupInfo: {e}",
@@ -59,6 +58,11 @@ fn join_externally(
             )
         });
     assert_eq!(public_sender(&commit), Sender::NewMemberCommit, "{what}");
+    assert_eq!(
+        wire_format(&commit),
+        1,
+        "{what}: an external commit is a PublicMessage"
+    );
     members.push(joiner);
     let last = members.len() - 1;
     settle(members, last, &commit, what);
@@ -73,12 +77,19 @@ fn s4_external_join_both_ways() {
         for suite in shared_suites(peer.as_ref()) {
             for conclave_creates in [true, false] {
                 for tree_in_info in [true, false] {
-                    for with_psk in [false, true] {
+                    // Each creator and each tree mode once with and once without a PSK.
+                    {
+                        let with_psk = conclave_creates != tree_in_info;
                         let what = format!(
                             "{} suite {suite} conclave_creates {conclave_creates} tree_in_info {tree_in_info} psk {with_psk}",
                             peer.name()
                         );
-                        let options = GroupOptions::default();
+                        // Members send handshakes as PrivateMessage when the tree is out of
+                        // band: external commits are PublicMessages either way (§12.4.3.2).
+                        let options = GroupOptions {
+                            encrypt_handshake: !tree_in_info,
+                            ..GroupOptions::default()
+                        };
                         let (c, p) = pair(peer.as_ref(), suite, conclave_creates, &options);
                         let mut members = vec![c, p];
                         let psks = if with_psk {
@@ -96,7 +107,7 @@ fn s4_external_join_both_ways() {
                             &mut members,
                             1,
                             cj,
-                            tree_in_info,
+                            (tree_in_info, &options),
                             &psks,
                             &format!("{what}: conclave joins"),
                         );
@@ -108,13 +119,20 @@ fn s4_external_join_both_ways() {
                             &mut members,
                             0,
                             pj,
-                            tree_in_info,
+                            (tree_in_info, &options),
                             &psks,
                             &format!("{what}: {} joins", peer.name()),
                         );
-                        // The peer joiner can commit in the group it joined externally.
-                        let out = members[3].update().unwrap();
-                        settle(&mut members, 3, &out.commit, &format!("{what}: update"));
+                        // Both external joiners can commit in the group they joined.
+                        for joiner in [2, 3] {
+                            let out = members[joiner].update().unwrap();
+                            settle(
+                                &mut members,
+                                joiner,
+                                &out.commit,
+                                &format!("{what}: update"),
+                            );
+                        }
                     }
                 }
             }
