@@ -329,6 +329,42 @@ fn commit_leaf_keeping_its_encryption_key_is_refused() {
     );
 }
 
+/// §12.4.2: "none of the public keys in the UpdatePath appear in any node
+/// of the new ratchet tree" (§16.8): the path's leaf reuses another
+/// member's encryption key.
+#[test]
+fn commit_path_leaf_key_already_in_the_tree_is_refused() {
+    let mut w = world(3);
+    let other = w.members[2].group.own_leaf();
+    let forgery = Forgery {
+        leaf_key_from: Some(other),
+        ..Forgery::default()
+    };
+    let out = forged(&mut w, 0, Vec::new(), forgery);
+    assert!(matches!(
+        refused(&mut w, 1, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
+}
+
+/// §12.4.2, §16.8: a parent node of the UpdatePath carries a key already in
+/// the tree (parent hashes and the leaf signature are valid, so only the
+/// uniqueness check can refuse it).
+#[test]
+fn commit_path_parent_key_already_in_the_tree_is_refused() {
+    let mut w = world(3);
+    let other = w.members[2].group.own_leaf();
+    let forgery = Forgery {
+        parent_key_from: Some(other),
+        ..Forgery::default()
+    };
+    let out = forged(&mut w, 0, Vec::new(), forgery);
+    assert!(matches!(
+        refused(&mut w, 1, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
+}
+
 #[test]
 fn update_keeping_its_encryption_key_is_refused() {
     let mut w = world(2);

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod groups;
 mod records;
 mod store;
 

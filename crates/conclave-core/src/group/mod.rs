@@ -488,3 +488,42 @@ pub fn key_package_ref(cs: &dyn CipherSuiteProvider, kp: &KeyPackage) -> Result<
 pub(crate) fn message_bytes(message: &MlsMessage) -> Result<Vec<u8>> {
     encode(message)
 }
+
+#[cfg(feature = "testing")]
+impl Group {
+    /// Test hook (feature `testing` only, for benchmarks): replaces the
+    /// ratchet tree with `tree`, in which we sit at `own_leaf` with the same
+    /// leaf key, and gives us the private keys `parent_keys` of parent
+    /// nodes. The GroupContext's tree hash and the secret tree follow the
+    /// new tree; the epoch secrets stay. Two members given the same tree
+    /// stay in agreement, so that commit processing can be measured in tree
+    /// shapes that would take O(N²) real commits to build. Never for
+    /// production use: nothing of the tree is validated.
+    pub fn testing_replace_tree(
+        &mut self,
+        tree: RatchetTree,
+        own_leaf: LeafIndex,
+        parent_keys: Vec<(crate::tree::NodeIndex, Secret)>,
+    ) -> Result<()> {
+        let leaf_key = self
+            .own
+            .private_keys
+            .get(self.own.leaf.node())
+            .cloned()
+            .ok_or(Error::Internal("our leaf key is missing"))?;
+        let mut keys = crate::tree::TreePrivateKeys::new(own_leaf, leaf_key);
+        for (x, k) in parent_keys {
+            keys.insert(x, k);
+        }
+        self.public.context.tree_hash = tree.root_hash().to_vec().into();
+        self.epoch.secret_tree = crate::schedule::SecretTree::new(
+            self.epoch.secrets.encryption_secret.clone(),
+            crate::tree::TreeView::leaf_count(&tree),
+            self.config.secret_tree,
+        )?;
+        self.public.tree = tree;
+        self.own.leaf = own_leaf;
+        self.own.private_keys = keys;
+        Ok(())
+    }
+}

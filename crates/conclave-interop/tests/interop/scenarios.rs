@@ -1,35 +1,12 @@
-//! Scenarios 1–6: two-party joins, the three-party lifecycle, proposals by reference and
-//! PSKs, external joins, handshake wire formats and late messages, and a 100-member group.
+//! Scenarios 1, 2, 3, 5 and 6: two-party joins, the three-party lifecycle, proposals by
+//! reference and PSKs, handshake wire formats and late messages, and a 100-member group.
+//! Scenario 4 (external joins and external proposals) is in `external.rs`.
 
 use conclave_peers::{
-    ConclaveFactory, GroupOptions, MlsRsFactory, OpenMlsFactory, PeerError, PeerFactory, Processed,
+    ConclaveFactory, GroupOptions, MlsRsFactory, OpenMlsFactory, PeerFactory, Processed,
 };
 
 use crate::common::*;
-
-/// The Conclave member and the peer member of a two-party group; `conclave_creates` says
-/// which one creates it.
-fn pair(
-    peer: &dyn PeerFactory,
-    suite: u16,
-    conclave_creates: bool,
-    options: &GroupOptions,
-) -> (Member, Member) {
-    let mut c = conclave(suite, "conclave");
-    let mut p = new(peer, suite, "peer");
-    let (creator, joiner) = if conclave_creates {
-        (&mut c, &mut p)
-    } else {
-        (&mut p, &mut c)
-    };
-    creator.create_group(b"interop pair", options).unwrap();
-    let out = creator
-        .add_members(&[joiner.key_package().unwrap()])
-        .unwrap();
-    assert_eq!(out.ratchet_tree.is_some(), !options.ratchet_tree_in_welcome);
-    join(joiner, &out, options);
-    (c, p)
-}
 
 /// Scenario 1: Create, add the other side's member from its KeyPackage, join from the Welcome
 /// (tree inside and out of band), application messages both ways; then a second joiner
@@ -70,13 +47,6 @@ fn s1_create_add_join_messages() {
             }
         }
     }
-}
-
-/// Member `from` commits `out`; all others merge it; all agree; all messages flow.
-fn settle(members: &mut [Member], from: usize, commit: &[u8], what: &str) {
-    broadcast(members, from, commit, Processed::Commit);
-    assert_all_agree(members, what);
-    assert_all_messages_flow(members, what);
 }
 
 fn factory(i: usize) -> Box<dyn PeerFactory> {
@@ -233,55 +203,6 @@ fn s3_proposals_by_reference_and_psks() {
             let epoch = members[committer].epoch() - 2;
             let out = members[committer].commit_resumption_psk(epoch).unwrap();
             settle(&mut members, committer, &out.commit, &what);
-        }
-    }
-}
-
-/// Scenario 4: External join through a GroupInfo of the other side (RFC 9420 §12.4.3.2).
-/// Conclave does not build or process external commits yet (the `i6` work): this test
-/// records exactly that, so it fails (and must be turned into a real interop test) as soon
-/// as Conclave supports them. The peers' side is shown to work between themselves.
-#[test]
-fn s4_external_join_peer_into_conclave_and_conclave_adapter_unsupported() {
-    for peer in peers() {
-        for suite in shared_suites(peer.as_ref()) {
-            let options = GroupOptions::default();
-            // Conclave joining a peer's group from the peer's GroupInfo.
-            let mut p = new(peer.as_ref(), suite, "peer");
-            p.create_group(b"external", &options).unwrap();
-            let info = p.group_info(true).unwrap();
-            let mut c = conclave(suite, "conclave");
-            match c.external_join(&info, None, &options, &[], None) {
-                Err(PeerError::Unsupported { implementation, .. }) => {
-                    assert_eq!(implementation, "conclave")
-                }
-                other => panic!("expected Unsupported, got {other:?}"),
-            }
-            // A peer joining a Conclave group from Conclave's GroupInfo: the peer builds the
-            // external commit and Conclave processes it.
-            let (mut c, _p) = pair(peer.as_ref(), suite, true, &options);
-            let info = c.group_info(true).unwrap();
-            let mut j = new(peer.as_ref(), suite, "external joiner");
-            let commit = j
-                .external_join(&info, None, &options, &[], None)
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "{} external join from Conclave's GroupInfo: {e}",
-                        peer.name()
-                    )
-                });
-            // Conclave processes the peer's external commit (RFC 9420 §12.4.3.2)
-            // and both sides agree on the new epoch.
-            c.process(&commit).unwrap_or_else(|e| {
-                panic!("conclave processing {}'s external commit: {e}", peer.name())
-            });
-            assert_eq!(c.epoch(), j.epoch(), "{} suite {suite}", peer.name());
-            assert_eq!(
-                c.epoch_authenticator().unwrap(),
-                j.epoch_authenticator().unwrap(),
-                "{} suite {suite}",
-                peer.name()
-            );
         }
     }
 }
