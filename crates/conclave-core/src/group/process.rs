@@ -8,10 +8,14 @@
 //! the message was accepted, and application messages consume a generation
 //! only once they decrypted and verified (see `framing::unprotect`).
 
-use crate::codec::encode;
+use std::borrow::Cow;
+
+use crate::codec::{decode_exact, encode};
 use crate::crypto::Secret;
 use crate::error::Result;
-use crate::framing::{unprotect, unprotect_private, EpochKeys};
+use crate::framing::{
+    unprotect, unprotect_private, unprotect_received, EpochKeys, ReceivedContent,
+};
 use crate::schedule::InitSecret;
 use crate::schedule::{
     confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag, EpochSecrets,
@@ -135,9 +139,25 @@ impl Group {
         .unwrap_or_default())
     }
 
-    /// Processes one received message (§6, §12.4.2).
+    /// Processes one received message (§6, §12.4.2). The ProposalRef and
+    /// transcript hashes are computed over the message's encoding; use
+    /// [`Group::process_bytes`] to hand over the bytes as received.
     pub fn process(&mut self, message: &MlsMessage) -> Result<Received> {
+        self.process_message(message, None)
+    }
+
+    /// Decodes and processes one message as received: the ProposalRef of a
+    /// proposal (§5.2) and the confirmed transcript hash of a commit (§8.2)
+    /// are computed over these bytes.
+    pub fn process_bytes(&mut self, bytes: &[u8]) -> Result<Received> {
+        let message: MlsMessage = decode_exact(bytes)?;
+        self.process_message(&message, Some(bytes))
+    }
+
+    fn process_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Received> {
         self.check_active()?;
+        let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
+            if pm.content_type == crate::wire::ContentType::Application);
         // Our own messages echoed back (the delivery service sends a commit
         // or proposal to everyone, sender included) are recognised by their
         // bytes before any decryption: our sending ratchet already used
@@ -148,16 +168,20 @@ impl Group {
                 .entries
                 .iter()
                 .any(|e| e.own_message.is_some());
+        let bytes: Cow<'_, [u8]> = match bytes {
+            Some(b) => Cow::Borrowed(b),
+            None if own_sent || !is_application => Cow::Owned(message_bytes(message)?),
+            None => Cow::Borrowed(&[]),
+        };
         if own_sent {
-            let bytes = message_bytes(message)?;
-            if self.own.pending_commit.as_deref() == Some(bytes.as_slice()) {
+            if self.own.pending_commit.as_deref() == Some(&*bytes) {
                 return Ok(Received::OwnCommit);
             }
             if let Some(own) = self
                 .proposals
                 .entries
                 .iter()
-                .find(|e| e.own_message.as_deref() == Some(bytes.as_slice()))
+                .find(|e| e.own_message.as_deref() == Some(&*bytes))
             {
                 return Ok(Received::Proposal {
                     sender: own.sender,
@@ -182,8 +206,6 @@ impl Group {
             membership_key: &self.epoch.secrets.membership_key,
             sender_data_secret: &self.epoch.secrets.sender_data_secret,
         };
-        let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
-            if pm.content_type == crate::wire::ContentType::Application);
         if is_application {
             let content = unprotect(
                 &keys,
@@ -194,15 +216,18 @@ impl Group {
             return application(content);
         }
         let mut secret_tree = self.epoch.secret_tree.clone();
-        let content = unprotect(&keys, &members, &mut secret_tree, message.clone())?;
-        match &content.content.content {
+        let received =
+            unprotect_received(&keys, &members, &mut secret_tree, message.clone(), &bytes)?;
+        match &received.content.content.content {
             FramedContentBody::Application(_) => Err(Error::Internal(
                 "application content in a handshake message",
             )),
             FramedContentBody::Proposal(proposal) => {
-                let sender = content.content.sender;
+                let sender = received.content.content.sender;
                 self.checks().check_proposal(proposal, &sender, 0)?;
-                let reference = proposal_ref(self.cs.as_ref(), &encode(&content)?)?;
+                // §5.2: the reference is a hash of the AuthenticatedContent
+                // as received.
+                let reference = proposal_ref(self.cs.as_ref(), &received.encoded)?;
                 let proposal = proposal.clone();
                 self.epoch.secret_tree = secret_tree;
                 self.proposals.insert(CachedProposal {
@@ -218,7 +243,7 @@ impl Group {
                 })
             }
             FramedContentBody::Commit(commit) => {
-                let mut staged = self.stage_commit(&content, commit)?;
+                let mut staged = self.stage_commit(&received, commit)?;
                 staged.base_secret_tree = Some(secret_tree);
                 Ok(Received::Commit(staged))
             }
@@ -270,10 +295,11 @@ impl Group {
     /// Checks a commit from a member in full and stages it (§12.4.2).
     pub(crate) fn stage_commit(
         &self,
-        content: &AuthenticatedContent,
+        received: &ReceivedContent,
         commit: &Commit,
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
+        let content = &received.content;
         let Sender::Member(sender) = content.content.sender else {
             return self.stage_external_commit(content, commit);
         };
@@ -408,7 +434,7 @@ impl Group {
             self.epoch.secrets.init_secret.clone(),
             &commit_secret,
             &applied.psks,
-            content,
+            received,
             &mut context,
         )?;
         let secret_tree = SecretTree::new(
@@ -519,13 +545,14 @@ impl Group {
         init_secret: InitSecret,
         commit_secret: &Secret,
         psk_ids: &[PreSharedKeyId],
-        content: &AuthenticatedContent,
+        content: &dyn CommitContent,
         context: &mut GroupContext,
     ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
         let cs = self.cs.as_ref();
         let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
         let tag = content
+            .authenticated()
             .auth
             .confirmation_tag
             .as_ref()
@@ -533,7 +560,7 @@ impl Group {
         let confirmed = confirmed_transcript_hash(
             cs,
             &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(content))?,
+            &content.transcript_input()?,
         );
         context.confirmed_transcript_hash = confirmed.clone().into();
         let context_bytes = encode(&*context)?;
@@ -545,5 +572,37 @@ impl Group {
         verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
         let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
         Ok((secrets, interim, tag.as_slice().to_vec()))
+    }
+}
+
+/// A received commit's content and what its confirmed transcript hash is
+/// computed over (§8.2): the received bytes of a [`ReceivedContent`], or
+/// the encoding of a bare [`AuthenticatedContent`].
+pub(crate) trait CommitContent {
+    /// The decoded content.
+    fn authenticated(&self) -> &AuthenticatedContent;
+    /// The bytes of its `ConfirmedTranscriptHashInput`.
+    fn transcript_input(&self) -> Result<Cow<'_, [u8]>>;
+}
+
+impl CommitContent for AuthenticatedContent {
+    fn authenticated(&self) -> &AuthenticatedContent {
+        self
+    }
+
+    fn transcript_input(&self) -> Result<Cow<'_, [u8]>> {
+        Ok(Cow::Owned(encode(&ConfirmedTranscriptHashInput::from(
+            self,
+        ))?))
+    }
+}
+
+impl CommitContent for ReceivedContent {
+    fn authenticated(&self) -> &AuthenticatedContent {
+        &self.content
+    }
+
+    fn transcript_input(&self) -> Result<Cow<'_, [u8]>> {
+        Ok(Cow::Borrowed(ReceivedContent::transcript_input(self)?))
     }
 }
