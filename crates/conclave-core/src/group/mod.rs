@@ -290,7 +290,7 @@ impl Group {
                 leaf: private_keys.own_leaf(),
                 private_keys,
                 pending_updates: Vec::new(),
-                pending_commit: None,
+                pending_commit_hash: None,
                 active: true,
             },
             epoch: EpochState {
@@ -484,9 +484,10 @@ pub fn key_package_ref(cs: &dyn CipherSuiteProvider, kp: &KeyPackage) -> Result<
     crate::key_package::key_package_ref(cs, kp)
 }
 
-/// Encoded bytes of a message, for echo detection.
-pub(crate) fn message_bytes(message: &MlsMessage) -> Result<Vec<u8>> {
-    encode(message)
+/// The hash of a message's encoding, by which our own messages are
+/// recognised when the delivery service echoes them back.
+pub(crate) fn message_hash(cs: &dyn CipherSuiteProvider, message: &MlsMessage) -> Result<Vec<u8>> {
+    Ok(cs.hash(&encode(message)?))
 }
 
 #[cfg(feature = "testing")]

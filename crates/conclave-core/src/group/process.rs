@@ -34,7 +34,7 @@ use crate::{Error, ProtocolError};
 
 use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
 use super::state::{CachedProposal, KeyList, PastEpoch, TreeMembers};
-use super::{message_bytes, Group, Received};
+use super::{Group, Received};
 
 /// A checked commit, not yet applied: inspect it, then merge it with
 /// [`Group::merge_staged_commit`] (or drop it to leave the group as it was).
@@ -162,26 +162,27 @@ impl Group {
         // or proposal to everyone, sender included) are recognised by their
         // bytes before any decryption: our sending ratchet already used
         // their generation.
-        let own_sent = self.own.pending_commit.is_some()
+        let own_sent = self.own.pending_commit_hash.is_some()
             || self
                 .proposals
                 .entries
                 .iter()
-                .any(|e| e.own_message.is_some());
+                .any(|e| e.own_message_hash.is_some());
         let bytes: Cow<'_, [u8]> = match bytes {
             Some(b) => Cow::Borrowed(b),
-            None if own_sent || !is_application => Cow::Owned(message_bytes(message)?),
+            None if own_sent || !is_application => Cow::Owned(encode(message)?),
             None => Cow::Borrowed(&[]),
         };
         if own_sent {
-            if self.own.pending_commit.as_deref() == Some(&*bytes) {
+            let hash = self.cs.hash(&bytes);
+            if self.own.pending_commit_hash.as_deref() == Some(hash.as_slice()) {
                 return Ok(Received::OwnCommit);
             }
             if let Some(own) = self
                 .proposals
                 .entries
                 .iter()
-                .find(|e| e.own_message.as_deref() == Some(&*bytes))
+                .find(|e| e.own_message_hash.as_deref() == Some(hash.as_slice()))
             {
                 return Ok(Received::Proposal {
                     sender: own.sender,
@@ -234,7 +235,7 @@ impl Group {
                     reference: reference.clone(),
                     proposal: proposal.clone(),
                     sender,
-                    own_message: None,
+                    own_message_hash: None,
                 });
                 Ok(Received::Proposal {
                     sender,
@@ -481,7 +482,7 @@ impl Group {
             self.own.active = false;
             self.proposals.entries.clear();
             self.own.pending_updates.clear();
-            self.own.pending_commit = None;
+            self.own.pending_commit_hash = None;
             return Ok(());
         };
         let old_secret_tree = staged
@@ -510,7 +511,7 @@ impl Group {
         keys.prune(&self.public.tree);
         self.own.private_keys = keys;
         self.own.pending_updates.clear();
-        self.own.pending_commit = None;
+        self.own.pending_commit_hash = None;
         self.proposals.entries.clear();
         self.reinit = reinit;
         Ok(())

@@ -33,8 +33,9 @@ pub struct OwnState {
     pub private_keys: TreePrivateKeys,
     /// Leaf private keys of the Updates we proposed in this epoch, by ProposalRef.
     pub pending_updates: Vec<(Vec<u8>, Secret)>,
-    /// The encoding of our pending commit, to recognise it when echoed back.
-    pub pending_commit: Option<Vec<u8>>,
+    /// The hash of our pending commit's encoded MLSMessage, to recognise it
+    /// when echoed back (constant-size, whatever the commit's size).
+    pub pending_commit_hash: Option<Vec<u8>>,
     /// False once a commit removing us was merged.
     pub active: bool,
 }
@@ -116,8 +117,9 @@ pub struct CachedProposal {
     pub proposal: Proposal,
     /// Who sent it.
     pub sender: Sender,
-    /// The encoded message it came in, when we sent it (echo detection).
-    pub own_message: Option<Vec<u8>>,
+    /// The hash of the encoded MLSMessage it came in, when we sent it (echo
+    /// detection).
+    pub own_message_hash: Option<Vec<u8>>,
 }
 
 /// The proposals of this epoch, in the order received; cleared at each epoch.
@@ -142,7 +144,7 @@ impl ProposalCache {
 
     /// Whether proposals from others are waiting for a commit.
     pub fn has_received(&self) -> bool {
-        self.entries.iter().any(|e| e.own_message.is_none())
+        self.entries.iter().any(|e| e.own_message_hash.is_none())
     }
 }
 
