@@ -74,6 +74,7 @@ mod commit;
 mod external;
 mod external_proposal;
 mod join;
+mod key_index;
 mod process;
 pub mod proposals;
 mod reinit;
@@ -252,6 +253,9 @@ pub struct Group {
     proposals: ProposalCache,
     /// Set once a ReInit commit was merged (§11.2): the group is closed.
     reinit: Option<crate::wire::ReInit>,
+    /// The index of the tree's public keys, built when a commit is first
+    /// processed and then kept in step with the tree (not persisted).
+    keys: std::sync::OnceLock<key_index::KeyIndex>,
 }
 
 impl core::fmt::Debug for Group {
@@ -300,6 +304,7 @@ impl Group {
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
             reinit: None,
+            keys: std::sync::OnceLock::new(),
             cs,
             signer,
             config,
@@ -523,6 +528,7 @@ impl Group {
             self.config.secret_tree,
         )?;
         self.public.tree = tree;
+        self.keys = std::sync::OnceLock::new();
         self.own.leaf = own_leaf;
         self.own.private_keys = keys;
         Ok(())

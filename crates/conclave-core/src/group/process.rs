@@ -22,8 +22,8 @@ use crate::schedule::{
     PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_received_path, decrypt_path};
-use crate::tree::validate::{check_unique_keys, LeafContext};
-use crate::tree::{LeafIndex, TreeChanges, TreePrivateKeys, TreeView};
+use crate::tree::validate::LeafContext;
+use crate::tree::{LeafIndex, NodeIndex, TreeChanges, TreePrivateKeys, TreeView};
 use crate::wire::PreSharedKeyId;
 use crate::wire::{
     AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, Extension,
@@ -32,8 +32,9 @@ use crate::wire::{
 };
 use crate::{Error, ProtocolError};
 
+use super::key_index::{check_path_keys, KeyIndex};
 use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
-use super::state::{CachedProposal, KeyList, PastEpoch, TreeMembers};
+use super::state::{CachedProposal, PastEpoch, PastKeys, TreeMembers};
 use super::{Group, Received};
 
 /// A checked commit, not yet applied: inspect it, then merge it with
@@ -274,8 +275,14 @@ impl Group {
             secret_tree,
             sender_data_secret,
             membership_key,
-            signature_keys,
+            leaf_count,
+            changed_keys,
         } = past;
+        let members = PastKeys {
+            tree: &self.public.tree,
+            leaf_count: *leaf_count,
+            changed_keys,
+        };
         if message.version != context.version {
             return Err(ProtocolError::VersionMismatch {
                 message: message.version.0,
@@ -289,7 +296,7 @@ impl Group {
             membership_key,
             sender_data_secret,
         };
-        let content = unprotect_private(&keys, &KeyList(signature_keys), secret_tree, pm)?;
+        let content = unprotect_private(&keys, &members, secret_tree, pm)?;
         application(content)
     }
 
@@ -379,7 +386,19 @@ impl Group {
                 return Err(ProtocolError::CommitLeafKeepsEncryptionKey.into());
             }
             apply_received_path(&mut diff, cs, committer, path)?;
-            check_unique_keys(&diff)?;
+            let path_nodes: Vec<NodeIndex> = diff
+                .filtered_direct_path(committer)
+                .iter()
+                .map(|(p, _)| *p)
+                .collect();
+            let new_leaves: Vec<LeafIndex> = applied
+                .added
+                .iter()
+                .map(|(l, _)| *l)
+                .chain(applied.updated.iter().map(|(l, _)| *l))
+                .collect();
+            let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
+            check_path_keys(index, &diff, committer, &path_nodes, &new_leaves)?;
         }
         let mut context = GroupContext {
             version: self.public.context.version,
@@ -464,20 +483,38 @@ impl Group {
                 "the commit was staged in another epoch".into(),
             ));
         }
-        let past_keys: Vec<Option<Vec<u8>>> = if self.config.past_epochs > 0 {
-            (0..self.public.tree.leaf_count())
-                .map(|i| {
-                    self.public
-                        .tree
-                        .leaf(LeafIndex(i))
-                        .map(|l| l.signature_key.as_slice().to_vec())
+        // O(changed nodes): the nodes the merge writes are the only ones
+        // whose keys move in the key index and in the past epochs' records
+        // (a truncation adds the dropped range).
+        let changed = staged.changes.changed_nodes(self.public.tree.width());
+        let old_leaf_count = self.public.tree.leaf_count();
+        let replaced: Vec<(u32, Option<Vec<u8>>)> = if self.config.past_epochs > 0 {
+            changed
+                .iter()
+                .filter(|&&x| x % 2 == 0 && x / 2 < old_leaf_count)
+                .map(|&x| {
+                    let leaf = LeafIndex(x / 2);
+                    let key = self.public.tree.leaf(leaf);
+                    (leaf.0, key.map(|l| l.signature_key.as_slice().to_vec()))
                 })
                 .collect()
         } else {
             Vec::new()
         };
         let reinit = staged.reinit.clone();
-        self.public.tree.merge(staged.changes)?;
+        if let Some(index) = self.keys.get_mut() {
+            index.before_merge(&self.public.tree, &changed);
+        }
+        if let Err(e) = self.public.tree.merge(staged.changes) {
+            self.keys = std::sync::OnceLock::new();
+            return Err(e);
+        }
+        if let Some(index) = self.keys.get_mut() {
+            index.after_merge(&self.public.tree, &changed);
+        }
+        for past in &mut self.past.epochs {
+            past.record(&replaced);
+        }
         let Some(next) = staged.next else {
             self.own.active = false;
             self.proposals.entries.clear();
@@ -496,7 +533,8 @@ impl Group {
             secret_tree: old_secret_tree,
             sender_data_secret: old_secrets.sender_data_secret.clone(),
             membership_key: old_secrets.membership_key.clone(),
-            signature_keys: past_keys,
+            leaf_count: old_leaf_count,
+            changed_keys: replaced.into_iter().collect(),
         });
         self.past.push(
             past,

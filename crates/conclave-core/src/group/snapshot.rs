@@ -397,19 +397,20 @@ fn secret_tree_from(r: SecretTreeRecord) -> Result<SecretTree> {
 }
 
 fn past_epoch_record(p: &PastEpoch, tree: &RatchetTree) -> PastEpochRecord {
+    // Only the keys that differ from the current tree's are stored (a leaf
+    // changed and changed back needs no record).
     let key_differences = p
-        .signature_keys
+        .changed_keys
         .iter()
-        .enumerate()
-        .filter_map(|(i, key)| {
-            let leaf = u32::try_from(i).ok()?;
+        .filter(|(leaf, key)| {
             let current = tree
-                .leaf(LeafIndex(leaf))
+                .leaf(LeafIndex(**leaf))
                 .map(|l| l.signature_key.as_slice());
-            (current != key.as_deref()).then(|| KeyDifference {
-                leaf,
-                key: key.clone().map(VLBytes::new),
-            })
+            current != key.as_deref()
+        })
+        .map(|(leaf, key)| KeyDifference {
+            leaf: *leaf,
+            key: key.clone().map(VLBytes::new),
         })
         .collect();
     PastEpochRecord {
@@ -417,35 +418,31 @@ fn past_epoch_record(p: &PastEpoch, tree: &RatchetTree) -> PastEpochRecord {
         secret_tree: secret_tree_record(&p.secret_tree),
         sender_data_secret: vl(&p.sender_data_secret),
         membership_key: vl(&p.membership_key),
-        leaf_count: u32::try_from(p.signature_keys.len()).unwrap_or(u32::MAX),
+        leaf_count: p.leaf_count,
         key_differences,
     }
 }
 
 fn past_epoch_from(r: PastEpochRecord, tree: &RatchetTree) -> Result<PastEpoch> {
     // A past epoch's tree is at most twice as wide as the current one
-    // (one truncation per commit), so this bounds the allocation.
+    // (one truncation per commit).
     if u64::from(r.leaf_count) > 2 * u64::from(tree.leaf_count()).max(1) {
         return Err(malformed("a past epoch wider than the tree allows"));
     }
-    let mut signature_keys: Vec<Option<Vec<u8>>> = (0..r.leaf_count)
-        .map(|i| {
-            tree.leaf(LeafIndex(i))
-                .map(|l| l.signature_key.as_slice().to_vec())
-        })
-        .collect();
+    let mut changed_keys = std::collections::BTreeMap::new();
     for d in r.key_differences {
-        let slot = signature_keys
-            .get_mut(d.leaf as usize)
-            .ok_or_else(|| malformed("a past epoch's key outside its tree"))?;
-        *slot = d.key.map(Into::into);
+        if d.leaf >= r.leaf_count {
+            return Err(malformed("a past epoch's key outside its tree"));
+        }
+        changed_keys.insert(d.leaf, d.key.map(Into::into));
     }
     Ok(PastEpoch {
         context: r.context,
         secret_tree: secret_tree_from(r.secret_tree)?,
         sender_data_secret: secret(r.sender_data_secret),
         membership_key: secret(r.membership_key),
-        signature_keys,
+        leaf_count: r.leaf_count,
+        changed_keys,
     })
 }
 
@@ -685,6 +682,7 @@ impl Group {
             cs,
             signer,
             reinit,
+            keys: std::sync::OnceLock::new(),
             config: config_from(r.config)?,
             services,
             public: PublicState {
