@@ -184,9 +184,10 @@ fn run(n: u32) {
         a.merge_pending_commit(out.pending).expect("merge own");
         assert_eq!(a.epoch_authenticator(), b.epoch_authenticator());
     }
+    let first = process[0].as_secs_f64() * 1e3;
     let (p, m) = (median(process.clone()), median(merge.clone()));
     println!(
-        "N={n:>6}  S4 process {p:8.3} ms  merge {m:8.3} ms  total {:8.3} ms  | S3 commit {:8.3} ms  commit {size} B  (setup {:.1} s)",
+        "N={n:>6}  S4 process {p:8.3} ms  merge {m:8.3} ms  total {:8.3} ms  (first {first:.3} ms)  | S3 commit {:8.3} ms  commit {size} B  (setup {:.1} s)",
         p + m,
         median(s3),
         setup.as_secs_f64()

@@ -619,6 +619,48 @@ fn late_messages_decrypt_within_the_kept_epochs_only() {
     assert_eq!(protocol(err), ProtocolError::UnknownEpoch(epoch));
 }
 
+/// A past epoch keeps its members' signature keys as they were (§9.2), as
+/// changes over the current tree: a late message of a member removed since,
+/// and of one whose leaf was replaced and then removed, still verifies; a
+/// leaf added since (beyond the past epoch's tree) is no sender of it.
+#[test]
+fn late_messages_of_members_removed_since_still_decrypt() {
+    let mut w = world(4);
+    let late = w.members[3].group.encrypt(b"from m3", b"").unwrap();
+    let late2 = w.members[2].group.encrypt(b"from m2", b"").unwrap();
+    let removed = leaf_of(&w, 3);
+    w.commit(
+        0,
+        CommitOptions {
+            proposals: vec![Proposal::Remove(Remove { removed })],
+            ..CommitOptions::default()
+        },
+        Vec::new(),
+    );
+    let removed = leaf_of(&w, 2);
+    w.commit(
+        1,
+        CommitOptions {
+            proposals: vec![Proposal::Remove(Remove { removed })],
+            ..CommitOptions::default()
+        },
+        Vec::new(),
+    );
+    match w.members[1].group.process(&late).unwrap() {
+        Received::Application { data, .. } => assert_eq!(data, b"from m3"),
+        other => panic!("unexpected {other:?}"),
+    }
+    // And after a snapshot round trip (the past epoch's changed keys are
+    // stored as differences from the current tree).
+    let c = &w.members[1];
+    let bytes = c.group.to_snapshot().unwrap();
+    let mut g = Group::from_snapshot(w.cs.clone(), c.signer.clone(), &bytes, services()).unwrap();
+    match g.process(&late2).unwrap() {
+        Received::Application { data, .. } => assert_eq!(data, b"from m2"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 #[test]
 fn application_data_with_pending_proposals_is_misuse() {
     let mut w = world(3);

@@ -30,7 +30,7 @@ use crate::Error;
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, proposal_ref, Listed};
 use super::state::CachedProposal;
-use super::{message_bytes, Group, HandshakePolicy};
+use super::{message_hash, Group, HandshakePolicy};
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -226,7 +226,7 @@ impl Group {
             reference: reference.clone(),
             proposal,
             sender,
-            own_message: Some(message_bytes(&message)?),
+            own_message_hash: Some(message_hash(self.cs.as_ref(), &message)?),
         });
         Ok((message, reference))
     }
@@ -524,7 +524,7 @@ impl Group {
             }),
         };
         let message = self.protect(content)?;
-        self.own.pending_commit = Some(message_bytes(&message)?);
+        self.own.pending_commit_hash = Some(message_hash(self.cs.as_ref(), &message)?);
         Ok(CommitOutput {
             message,
             welcome,

@@ -74,6 +74,7 @@ mod commit;
 mod external;
 mod external_proposal;
 mod join;
+mod key_index;
 mod process;
 pub mod proposals;
 mod reinit;
@@ -252,6 +253,9 @@ pub struct Group {
     proposals: ProposalCache,
     /// Set once a ReInit commit was merged (§11.2): the group is closed.
     reinit: Option<crate::wire::ReInit>,
+    /// The index of the tree's public keys, built when a commit is first
+    /// processed and then kept in step with the tree (not persisted).
+    keys: std::sync::OnceLock<key_index::KeyIndex>,
 }
 
 impl core::fmt::Debug for Group {
@@ -290,7 +294,7 @@ impl Group {
                 leaf: private_keys.own_leaf(),
                 private_keys,
                 pending_updates: Vec::new(),
-                pending_commit: None,
+                pending_commit_hash: None,
                 active: true,
             },
             epoch: EpochState {
@@ -300,6 +304,7 @@ impl Group {
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
             reinit: None,
+            keys: std::sync::OnceLock::new(),
             cs,
             signer,
             config,
@@ -484,9 +489,10 @@ pub fn key_package_ref(cs: &dyn CipherSuiteProvider, kp: &KeyPackage) -> Result<
     crate::key_package::key_package_ref(cs, kp)
 }
 
-/// Encoded bytes of a message, for echo detection.
-pub(crate) fn message_bytes(message: &MlsMessage) -> Result<Vec<u8>> {
-    encode(message)
+/// The hash of a message's encoding, by which our own messages are
+/// recognised when the delivery service echoes them back.
+pub(crate) fn message_hash(cs: &dyn CipherSuiteProvider, message: &MlsMessage) -> Result<Vec<u8>> {
+    Ok(cs.hash(&encode(message)?))
 }
 
 #[cfg(feature = "testing")]
@@ -522,6 +528,7 @@ impl Group {
             self.config.secret_tree,
         )?;
         self.public.tree = tree;
+        self.keys = std::sync::OnceLock::new();
         self.own.leaf = own_leaf;
         self.own.private_keys = keys;
         Ok(())
