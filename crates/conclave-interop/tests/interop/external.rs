@@ -301,6 +301,16 @@ fn s4_external_sender_add_and_remove() {
                         assert_all_messages_flow(&mut members, &format!("{what}: remove"));
                     }
                 }
+                // External joins into the group that lists external senders (its
+                // GroupContext carries the extension), each side from the other's GroupInfo.
+                let what = format!(
+                    "{} suite {suite} conclave_creates {conclave_creates}: external joins",
+                    peer.name()
+                );
+                let tree = (true, &options);
+                join_externally(&mut members, 1, conclave(suite, "cj"), tree, &[], &what);
+                let pj = new(peer.as_ref(), suite, "pj");
+                join_externally(&mut members, 0, pj, tree, &[], &what);
             }
         }
     }
