@@ -301,6 +301,16 @@ fn s4_external_sender_add_and_remove() {
                         assert_all_messages_flow(&mut members, &format!("{what}: remove"));
                     }
                 }
+                // External joins into the group that lists external senders (its
+                // GroupContext carries the extension), each side from the other's GroupInfo.
+                let what = format!(
+                    "{} suite {suite} conclave_creates {conclave_creates}: external joins",
+                    peer.name()
+                );
+                let tree = (true, &options);
+                join_externally(&mut members, 1, conclave(suite, "cj"), tree, &[], &what);
+                let pj = new(peer.as_ref(), suite, "pj");
+                join_externally(&mut members, 0, pj, tree, &[], &what);
             }
         }
     }
@@ -406,6 +416,63 @@ fn s4_external_sender_not_listed_is_rejected() {
             assert_eq!(p.process(&out.commit).unwrap(), Processed::Commit);
             assert_agree(&[&c, &p], &what);
             assert_eq!(c.roster().len(), 2, "{what}");
+        }
+    }
+}
+
+/// Proposals from outside the group are for one epoch (§6: a handshake message of another
+/// epoch is rejected). External-sender Adds (Conclave's and the peer's) and self-adds
+/// (Conclave's and the peer's) made for epoch 1 arrive after a commit moved the group to
+/// epoch 2: Conclave rejects each with `EpochMismatch`, the peer rejects each too, and the
+/// group is unchanged.
+#[test]
+fn s4_stale_external_proposals_are_rejected() {
+    use conclave_core::{Error, ProtocolError};
+    for peer in peers() {
+        for suite in shared_suites(peer.as_ref()) {
+            let what = format!("{} suite {suite}", peer.name());
+            let options = GroupOptions::default();
+            let mut senders = senders(peer.as_ref(), suite);
+            let listed: Vec<Vec<u8>> = senders
+                .iter()
+                .map(|s| s.external_sender().unwrap())
+                .collect();
+            let (c, p) = pair_with_senders(peer.as_ref(), suite, false, &options, &listed);
+            let mut members = vec![c, p];
+            let info = members[1].group_info(true).unwrap();
+            let kp = new(peer.as_ref(), suite, "x").key_package().unwrap();
+            let mut stale: Vec<Vec<u8>> = senders
+                .iter_mut()
+                .enumerate()
+                .map(|(i, s)| {
+                    s.propose_add(&info, u32::try_from(i).unwrap(), &kp)
+                        .unwrap()
+                })
+                .collect();
+            stale.push(
+                new(peer.as_ref(), suite, "y")
+                    .propose_self_add(&info)
+                    .unwrap(),
+            );
+            stale.push(conclave(suite, "z").propose_self_add(&info).unwrap());
+            let out = members[0].update().unwrap();
+            broadcast(&mut members, 0, &out.commit, Processed::Commit);
+            for (k, proposal) in stale.iter().enumerate() {
+                match members[0].process(proposal) {
+                    Err(PeerError::Conclave(Error::Protocol(ProtocolError::EpochMismatch {
+                        message: 1,
+                        current: 2,
+                    }))) => {}
+                    other => panic!("{what}: stale proposal {k}: Conclave gave {other:?}"),
+                }
+                assert!(
+                    matches!(members[1].process(proposal), Err(PeerError::Peer { .. })),
+                    "{what}: stale proposal {k}: the peer accepted it"
+                );
+            }
+            let out = members[1].commit_pending().unwrap();
+            settle(&mut members, 1, &out.commit, &what);
+            assert_eq!(members[0].roster().len(), 2, "{what}: nobody was added");
         }
     }
 }
