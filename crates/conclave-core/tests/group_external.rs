@@ -485,3 +485,27 @@ fn resync_by_an_ambiguous_identity_is_refused_unless_the_key_decides() {
     assert!(w.members[0].group.members().any(|m| m.index == original));
     w.message(w.members.len() - 1);
 }
+
+/// A branch PSK is only for a branch's first commit (§8.6, §11.3): an
+/// external commit carrying one is refused like a regular commit.
+#[test]
+fn external_commit_with_a_branch_psk_is_refused() {
+    let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    let branch_psk = PreSharedKeyId {
+        psk: Psk::Resumption {
+            usage: conclave_core::wire::ResumptionPskUsage::Branch,
+            psk_group_id: w.members[0].group.group_id().to_vec().into(),
+            psk_epoch: w.members[0].group.epoch(),
+        },
+        psk_nonce: vec![5u8; w.cs.hash_len()].into(),
+    };
+    let extra = vec![ProposalOrRef::Proposal(Proposal::PreSharedKey(
+        conclave_core::wire::PreSharedKey { psk: branch_psk },
+    ))];
+    let (_, commit) = join_externally(&w, 1, "ext", true, forged(extra)).unwrap();
+    let err = refused(&mut w, &commit);
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::PskUsageNotApplication)),
+        "{err:?}"
+    );
+}
