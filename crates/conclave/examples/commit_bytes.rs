@@ -35,7 +35,7 @@ fn main() {
     } else {
         sizes
     };
-    println!("| members | whole store (bytes) | update commit batch | of which the commit message | merge batch | receiver's commit batch | receiver's message batch | commit time |");
+    println!("| members | whole store (bytes) | update commit batch | commit message (sent, not stored) | merge batch | receiver's commit batch | receiver's message batch | commit time |");
     println!("|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let mut alice = client("alice");
