@@ -7,10 +7,12 @@ mod group_common;
 
 use std::sync::Arc;
 
+use conclave_core::credential::IdentityValidator;
 use conclave_core::crypto::{CipherSuite, SignatureKeyPair};
 use conclave_core::group::{
-    group_info_of, CommitOptions, ExternalJoinOptions, Group, Received, RemovePrior,
+    group_info_of, CommitOptions, ExternalJoinOptions, Group, Received, RemovePrior, Services,
 };
+use conclave_core::tree::LeafIndex;
 use conclave_core::wire::{
     Add, Credential, ExternalInit, MlsMessage, PreSharedKeyId, Proposal, ProposalOrRef, Psk, Remove,
 };
@@ -334,22 +336,69 @@ fn external_commit_with_a_proposal_by_reference_is_refused() {
     );
 }
 
+/// An Authentication Service that says every credential is the same client:
+/// lets a joiner build the commit of a malicious or misconfigured one, whose
+/// own AS would let it remove anybody.
+struct EveryoneIsOne;
+
+impl IdentityValidator for EveryoneIsOne {
+    fn validate_credential(
+        &self,
+        _credential: &Credential,
+        _signature_key: &[u8],
+        _cipher_suite: CipherSuite,
+    ) -> conclave_core::error::Result<()> {
+        Ok(())
+    }
+
+    fn identity(&self, _credential: &Credential) -> conclave_core::error::Result<Vec<u8>> {
+        Ok(b"one".to_vec())
+    }
+}
+
+fn remove_leaf(victim: LeafIndex) -> ExternalJoinOptions {
+    ExternalJoinOptions {
+        remove_prior: Some(RemovePrior::Leaf(victim)),
+        ..ExternalJoinOptions::default()
+    }
+}
+
 #[test]
 fn external_commit_removing_another_identity_is_refused() {
     let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
     let victim = w.members[w.position("m2")].group.own_leaf();
-    let (_, commit) = join_externally(
-        &w,
-        1,
-        "mallory",
-        true,
-        ExternalJoinOptions {
-            remove_prior: Some(RemovePrior::Leaf(victim)),
-            ..ExternalJoinOptions::default()
+    let info = w.members[1].group.group_info(true).unwrap();
+    let (_, commit) = Group::external_join(
+        w.cs.clone(),
+        Arc::new(SignatureKeyPair::generate(w.cs.clone()).unwrap()),
+        Credential::basic("mallory"),
+        &info,
+        None,
+        remove_leaf(victim),
+        config(false),
+        Services {
+            identity: Arc::new(EveryoneIsOne),
+            ..services()
         },
     )
     .unwrap();
     let err = refused(&mut w, &commit);
+    assert!(
+        matches!(
+            err,
+            Error::Protocol(ProtocolError::ExternalCommitRemovesOtherIdentity)
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn external_join_removing_another_identity_is_refused_by_the_joiner() {
+    let w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    let victim = w.members[w.position("m2")].group.own_leaf();
+    let Err(err) = join_externally(&w, 1, "mallory", true, remove_leaf(victim)) else {
+        panic!("the joiner built a commit removing another identity");
+    };
     assert!(
         matches!(
             err,

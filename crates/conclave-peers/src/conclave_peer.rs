@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use conclave_core::codec::{decode_exact, encode};
+use conclave_core::credential::IdentityValidator;
 use conclave_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair, Signer,
 };
@@ -218,6 +219,7 @@ pub struct ConclaveMember {
     psks: Arc<ExternalPsks>,
     group: Option<Group>,
     grease: bool,
+    identity_validator: Option<Arc<dyn IdentityValidator>>,
 }
 
 impl std::fmt::Debug for ConclaveMember {
@@ -247,6 +249,7 @@ impl ConclaveMember {
             psks: Arc::new(ExternalPsks::default()),
             group: None,
             grease: false,
+            identity_validator: None,
         })
     }
 
@@ -254,6 +257,13 @@ impl ConclaveMember {
     /// extensions. Off by default, for OpenMLS (see the module doc).
     pub fn set_grease(&mut self, on: bool) {
         self.grease = on;
+    }
+
+    /// The Authentication Service the member's groups use (RFC 9420 §5.3.1);
+    /// Conclave's Basic validator unless set. Tests set a lax one to build
+    /// messages a correctly configured member would refuse to send.
+    pub fn set_identity_validator(&mut self, validator: Arc<dyn IdentityValidator>) {
+        self.identity_validator = Some(validator);
     }
 
     /// The member's group, for callers that want the engine itself (benchmarks).
@@ -283,9 +293,11 @@ impl ConclaveMember {
     }
 
     fn services(&self) -> Services {
+        let defaults = Services::default();
         Services {
             psks: self.psks.clone(),
-            ..Services::default()
+            identity: self.identity_validator.clone().unwrap_or(defaults.identity),
+            ..defaults
         }
     }
 

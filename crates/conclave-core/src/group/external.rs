@@ -253,9 +253,16 @@ impl Group {
         };
         let mut diff = tree.diff();
         if let Some(leaf) = prior {
-            if diff.leaf(leaf).is_none() {
+            let Some(old) = diff.leaf(leaf) else {
                 return Err(Error::Misuse("remove_prior names a blank leaf".into()));
-            }
+            };
+            // §12.4.3.2: the removed leaf must be our own prior appearance;
+            // every receiver checks it (below, in the receiving path), so
+            // refuse to build a commit they would all reject.
+            services
+                .identity
+                .validate_successor(&old.credential, &template.credential)
+                .map_err(|_| ProtocolError::ExternalCommitRemovesOtherIdentity)?;
             diff.remove_leaf(leaf)?;
         }
         let own = diff.add_leaf(template.clone())?;

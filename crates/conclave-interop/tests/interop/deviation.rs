@@ -11,8 +11,14 @@
 //! commit. Conclave as receiver rejects it with `DuplicateUpdateOrRemove`; Conclave as
 //! committer of the same proposals lists only the valid ones, and every peer accepts.
 
+use std::sync::Arc;
+
 use conclave_core::codec::decode_exact;
-use conclave_core::wire::{FramedContentBody, MlsMessage, MlsMessageBody, ProposalOrRef};
+use conclave_core::credential::IdentityValidator;
+use conclave_core::crypto::CipherSuite;
+use conclave_core::wire::{
+    Credential, FramedContentBody, MlsMessage, MlsMessageBody, ProposalOrRef,
+};
 use conclave_core::{Error, ProtocolError};
 use conclave_peers::{
     ConclaveMember, GroupOptions, MlsRsFactory, OpenMlsFactory, OpenMlsMember, PeerError,
@@ -169,12 +175,31 @@ fn openmls_rejects_grease_extensions_mls_rs_accepts_them() {
 /// RFC 9420 §12.4.3.2: the Remove in an external commit must remove the joiner's own prior
 /// leaf (its new LeafNode must present identifiers "acceptable to the application for the
 /// removed participant"). A joiner "mallory" that removes member "o" must be rejected by
-/// every member. mls-rs refuses to build such a commit; Conclave's `Group::external_join`
-/// builds it (the receiving side is where Conclave enforces the rule); Conclave rejects it
-/// with `ExternalCommitRemovesOtherIdentity`, mls-rs too, and OpenMLS 0.9 leaves the check
+/// every member. mls-rs and Conclave refuse to build such a commit (Conclave with
+/// `ExternalCommitRemovesOtherIdentity`); a Conclave joiner whose Authentication Service
+/// says everyone is one client builds it; Conclave rejects it with
+/// `ExternalCommitRemovesOtherIdentity`, mls-rs too, and OpenMLS 0.9 leaves the check
 /// to the application (its `validate_external_commit` says so), which the OpenMLS adapter
 /// does: a fourth member, OpenMLS with that check off (bare OpenMLS), merges the commit,
 /// which shows the group would fork.
+/// An Authentication Service that says every credential is the same client.
+struct EveryoneIsOne;
+
+impl IdentityValidator for EveryoneIsOne {
+    fn validate_credential(
+        &self,
+        _credential: &Credential,
+        _signature_key: &[u8],
+        _cipher_suite: CipherSuite,
+    ) -> conclave_core::error::Result<()> {
+        Ok(())
+    }
+
+    fn identity(&self, _credential: &Credential) -> conclave_core::error::Result<Vec<u8>> {
+        Ok(b"one".to_vec())
+    }
+}
+
 #[test]
 fn external_commit_removing_another_identity_is_rejected_by_every_member() {
     let options = GroupOptions::default();
@@ -212,9 +237,17 @@ fn external_commit_removing_another_identity_is_rejected_by_every_member() {
         }
 
         let mut mallory = conclave(suite, "mallory");
+        match mallory.external_join(&info, None, &options, &[], Some(victim)) {
+            Err(PeerError::Conclave(Error::Protocol(
+                ProtocolError::ExternalCommitRemovesOtherIdentity,
+            ))) => {}
+            other => panic!("Conclave built the commit: {other:?}"),
+        }
+        let mut mallory = ConclaveMember::new(suite, b"mallory").unwrap();
+        mallory.set_identity_validator(Arc::new(EveryoneIsOne));
         let commit = mallory
             .external_join(&info, None, &options, &[], Some(victim))
-            .expect("Conclave builds it (receivers enforce the rule)");
+            .expect("a joiner whose AS says everyone is one client builds it");
         match members[0].process(&commit) {
             Err(PeerError::Conclave(Error::Protocol(
                 ProtocolError::ExternalCommitRemovesOtherIdentity,
