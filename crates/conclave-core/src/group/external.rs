@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use crate::codec::{encode, VLBytes};
+use crate::credential::IdentityValidator;
 use crate::crypto::{CipherSuiteProvider, HpkeInfo, Secret, Signer};
 use crate::error::Result;
 use crate::framing::{protect_public, sign_content, EpochKeys};
@@ -49,7 +50,9 @@ pub const EXTERNAL_INIT_LABEL: &[u8] = b"MLS 1.0 external init secret";
 pub enum RemovePrior {
     /// This leaf.
     Leaf(LeafIndex),
-    /// The (first) member whose credential presents our identity.
+    /// The member whose credential presents our identity; if several do,
+    /// the one with our signature key, else the join fails with
+    /// [`ProtocolError::AmbiguousIdentity`].
     SameIdentity,
 }
 
@@ -119,7 +122,49 @@ pub(crate) fn verified_tree(
             context.cipher_suite,
         )?;
     }
+    super::external_proposal::validate_external_senders(
+        services.identity.as_ref(),
+        &context.extensions,
+        context.cipher_suite,
+    )?;
     Ok(tree)
+}
+
+/// The leaf a resync by identity removes (§12.4.3.2: the removed leaf must
+/// be the joiner's own prior appearance). The member presenting our
+/// identity if there is one; if several do, the one among them with our
+/// signature key; otherwise the choice is ambiguous and refused
+/// ([`ProtocolError::AmbiguousIdentity`]) rather than guessed: the caller
+/// names the leaf with [`RemovePrior::Leaf`].
+fn prior_leaf_by_identity(
+    tree: &RatchetTree,
+    identity: &dyn IdentityValidator,
+    credential: &Credential,
+    signature_key: &[u8],
+) -> Result<LeafIndex> {
+    let id = identity.identity(credential)?;
+    let same: Vec<(LeafIndex, &LeafNode)> = tree
+        .members()
+        .filter(|(_, n)| identity.identity(&n.credential).is_ok_and(|x| x == id))
+        .collect();
+    match same.as_slice() {
+        [] => Err(Error::Misuse("no member presents our identity".into())),
+        [(leaf, _)] => Ok(*leaf),
+        several => {
+            let keyed: Vec<LeafIndex> = several
+                .iter()
+                .filter(|(_, n)| n.signature_key.as_slice() == signature_key)
+                .map(|(l, _)| *l)
+                .collect();
+            match keyed.as_slice() {
+                [leaf] => Ok(*leaf),
+                _ => Err(ProtocolError::AmbiguousIdentity {
+                    count: several.len(),
+                }
+                .into()),
+            }
+        }
+    }
 }
 
 /// `init_secret` of an external commit, on the joiner's side (§8.3).
@@ -168,20 +213,12 @@ impl Group {
         let prior = match &options.remove_prior {
             None => None,
             Some(RemovePrior::Leaf(leaf)) => Some(*leaf),
-            Some(RemovePrior::SameIdentity) => {
-                let id = services.identity.identity(&credential)?;
-                let found = tree.members().find(|(_, n)| {
-                    services
-                        .identity
-                        .identity(&n.credential)
-                        .is_ok_and(|x| x == id)
-                });
-                Some(
-                    found
-                        .map(|(l, _)| l)
-                        .ok_or(Error::Misuse("no member presents our identity".into()))?,
-                )
-            }
+            Some(RemovePrior::SameIdentity) => Some(prior_leaf_by_identity(
+                &tree,
+                services.identity.as_ref(),
+                &credential,
+                signer.public_key(),
+            )?),
         };
         let mut proposals = vec![Proposal::ExternalInit(ExternalInit {
             kem_output: kem_output.into(),
