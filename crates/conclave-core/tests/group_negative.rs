@@ -394,6 +394,52 @@ fn update_keeping_its_encryption_key_is_refused() {
     assert_eq!(protocol(err), ProtocolError::UpdateKeepsEncryptionKey);
 }
 
+/// §7.3 (leaf node validation: `encryption_key` unique among the members),
+/// §12.4.2: a committed Update whose leaf carries another member's
+/// encryption key is refused by the receivers.
+#[test]
+fn update_with_another_members_encryption_key_is_refused() {
+    let mut w = world(3);
+    let other = leaf_of(&w, 2);
+    let g = &w.members[1].group;
+    let own = g.own_leaf();
+    let mut leaf = g
+        .tree()
+        .members()
+        .find(|(i, _)| *i == own)
+        .unwrap()
+        .1
+        .clone();
+    leaf.encryption_key = g
+        .tree()
+        .members()
+        .find(|(i, _)| i.0 == other)
+        .unwrap()
+        .1
+        .encryption_key
+        .clone();
+    leaf.leaf_node_source = LeafNodeSource::Update;
+    let tbs = leaf
+        .tbs_bytes(Some(LeafNodeTbsContext {
+            group_id: g.group_id(),
+            leaf_index: own.0,
+        }))
+        .unwrap();
+    leaf.signature = sign_with_label(w.members[1].signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)
+        .unwrap()
+        .into();
+    let proposal = w.members[1]
+        .group
+        .propose(Proposal::Update(Update { leaf_node: leaf }))
+        .unwrap();
+    w.propose(1, proposal);
+    let out = forged(&mut w, 0, Vec::new(), Forgery::default());
+    assert!(matches!(
+        refused(&mut w, 2, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
+}
+
 #[test]
 fn remove_of_a_blank_leaf_is_refused() {
     let mut w = world(2);

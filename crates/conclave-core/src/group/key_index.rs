@@ -118,49 +118,49 @@ impl KeyIndex {
     }
 }
 
-/// §12.4.2, §16.8, §7.3 for a received commit's path, applied to `diff`
-/// (staged over the indexed tree): no encryption key of the committer's
-/// new leaf or of the path's nodes `path_nodes` appears at any other node
-/// of the new tree, and the new leaf's signature key at no other member.
-/// `new_leaves` are the other leaves the commit writes (Adds, Updates):
-/// with the path, they are the only nodes of the new tree not in the index.
-pub(crate) fn check_path_keys(
+/// §12.4.2, §16.8 and §7.3 for a received commit, applied to `diff`
+/// (staged over the indexed tree). `subjects` are the nodes the commit
+/// writes with new keys: the committer's leaf and its path's nodes, and the
+/// leaves of its Adds and Updates. No subject's encryption key may appear
+/// at any other node of the new tree ("none of the public keys in the
+/// UpdatePath appear in any node of the new ratchet tree"; leaf node
+/// validation: `encryption_key` unique), nor a subject leaf's signature key
+/// at any other leaf. Every other node of the new tree is in the index,
+/// unchanged, so each subject costs O(log N).
+pub(crate) fn check_new_keys(
     index: &KeyIndex,
     diff: &TreeDiff<'_>,
-    committer: LeafIndex,
-    path_nodes: &[NodeIndex],
-    new_leaves: &[LeafIndex],
+    subjects: &[NodeIndex],
 ) -> Result<()> {
-    let path: Vec<NodeIndex> = core::iter::once(committer.node())
-        .chain(path_nodes.iter().copied())
-        .collect();
-    let written: Vec<NodeIndex> = path
-        .iter()
-        .copied()
-        .chain(new_leaves.iter().map(|l| l.node()))
-        .collect();
     let key_at = |x: NodeIndex| diff.node(x).map(|n| n.encryption_key());
-    for &w in &path {
+    let signature_at = |x: NodeIndex| match diff.node(x) {
+        Some(NodeRef::Leaf(leaf)) => Some(leaf.signature_key.as_slice()),
+        _ => None,
+    };
+    for &w in subjects {
         let Some(key) = key_at(w) else {
             continue;
         };
         let duplicate = index
             .encryption_candidates(key)
-            .chain(written.iter().copied())
+            .chain(subjects.iter().copied())
             .find(|&y| y != w && key_at(y) == Some(key));
         if let Some(y) = duplicate {
             return Err(ProtocolError::DuplicateEncryptionKey { node: y.0.max(w.0) }.into());
         }
-    }
-    if let Some(leaf) = diff.leaf(committer) {
-        let key = leaf.signature_key.as_slice();
-        let signature_at = |l: LeafIndex| diff.leaf(l).map(|n| n.signature_key.as_slice());
+        let Some(key) = signature_at(w) else {
+            continue;
+        };
         let duplicate = index
             .signature_candidates(key)
-            .chain(new_leaves.iter().copied())
-            .find(|&l| l != committer && signature_at(l) == Some(key));
-        if let Some(l) = duplicate {
-            return Err(ProtocolError::DuplicateSignatureKey { leaf: l.0 }.into());
+            .map(LeafIndex::node)
+            .chain(subjects.iter().copied())
+            .find(|&y| y != w && signature_at(y) == Some(key));
+        if let Some(y) = duplicate {
+            return Err(ProtocolError::DuplicateSignatureKey {
+                leaf: y.0.max(w.0) / 2,
+            }
+            .into());
         }
     }
     Ok(())

@@ -32,7 +32,7 @@ use crate::wire::{
 };
 use crate::{Error, ProtocolError};
 
-use super::key_index::{check_path_keys, KeyIndex};
+use super::key_index::{check_new_keys, KeyIndex};
 use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
 use super::state::{CachedProposal, PastEpoch, PastKeys, TreeMembers};
 use super::{Group, Received};
@@ -386,19 +386,22 @@ impl Group {
                 return Err(ProtocolError::CommitLeafKeepsEncryptionKey.into());
             }
             apply_received_path(&mut diff, cs, committer, path)?;
-            let path_nodes: Vec<NodeIndex> = diff
-                .filtered_direct_path(committer)
-                .iter()
-                .map(|(p, _)| *p)
-                .collect();
-            let new_leaves: Vec<LeafIndex> = applied
-                .added
-                .iter()
-                .map(|(l, _)| *l)
-                .chain(applied.updated.iter().map(|(l, _)| *l))
-                .collect();
+        }
+        // The keys the commit brings in are unique in the new tree (§7.3,
+        // §12.4.2): its Adds', its Updates' and its path's.
+        let mut subjects: Vec<NodeIndex> = applied
+            .added
+            .iter()
+            .map(|(l, _)| l.node())
+            .chain(applied.updated.iter().map(|(l, _)| l.node()))
+            .collect();
+        if commit.path.is_some() {
+            subjects.push(committer.node());
+            subjects.extend(diff.filtered_direct_path(committer).iter().map(|(p, _)| *p));
+        }
+        if !subjects.is_empty() {
             let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
-            check_path_keys(index, &diff, committer, &path_nodes, &new_leaves)?;
+            check_new_keys(index, &diff, &subjects)?;
         }
         let mut context = GroupContext {
             version: self.public.context.version,
