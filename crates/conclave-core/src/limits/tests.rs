@@ -224,3 +224,35 @@ fn extension_count_and_size_are_bounded() {
         ProtocolError::ExtensionTooLarge { .. }
     ));
 }
+
+#[test]
+fn decode_message_rejects_a_public_commit_with_too_many_proposals() {
+    use crate::wire::{FramedContent, FramedContentAuthData, PublicMessage, Sender};
+    let public = |proposals| {
+        let message = MlsMessage::new(MlsMessageBody::PublicMessage(PublicMessage {
+            content: FramedContent {
+                group_id: VLBytes::new(b"group".to_vec()),
+                epoch: 1,
+                sender: Sender::Member(0),
+                authenticated_data: VLBytes::new(vec![]),
+                content: FramedContentBody::Commit(commit(proposals)),
+            },
+            auth: FramedContentAuthData {
+                signature: VLBytes::new(vec![0xEE; 64]),
+                confirmation_tag: Some(VLBytes::new(vec![0xCC; 32])),
+            },
+            membership_tag: Some(VLBytes::new(vec![0x77; 32])),
+        }));
+        encode(&message).unwrap()
+    };
+    let l = Limits {
+        max_message_size: 1 << 20,
+        ..small()
+    };
+    let ok = l.decode_message(&public(3)).unwrap();
+    assert_eq!(ok, decode_exact::<MlsMessage>(&public(3)).unwrap());
+    assert_eq!(
+        protocol(l.decode_message(&public(4))),
+        ProtocolError::TooManyProposals { count: 4, max: 3 }
+    );
+}
