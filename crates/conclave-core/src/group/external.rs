@@ -17,26 +17,25 @@ use crate::codec::{encode, VLBytes};
 use crate::credential::IdentityValidator;
 use crate::crypto::{CipherSuiteProvider, HpkeInfo, Secret, Signer};
 use crate::error::Result;
-use crate::framing::{protect_public, sign_content, EpochKeys};
+use crate::framing::{protect_public, sign_content, EpochKeys, ReceivedContent};
 use crate::key_package::default_capabilities;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_group_info,
     InitSecret, PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
-use crate::tree::validate::{
-    check_unique_keys, validate_tree, GroupRequirements, LeafContext, TreeValidation,
-};
+use crate::tree::validate::{validate_tree, GroupRequirements, LeafContext, TreeValidation};
 use crate::tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeView};
 use crate::wire::extension::{check_unique_types, find_payload};
 use crate::wire::{
-    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, ExternalInit,
-    ExternalPub, FramedContent, FramedContentBody, GroupContext, GroupInfo, LeafNode,
-    LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
-    ProposalOrRef, RatchetTreeExtension, RatchetTreeNodes, Remove, Sender, WireFormat,
+    Commit, ConfirmedTranscriptHashInput, Credential, ExternalInit, ExternalPub, FramedContent,
+    FramedContentBody, GroupContext, GroupInfo, LeafNode, LeafNodeSource, MlsMessage,
+    MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, RatchetTreeExtension,
+    RatchetTreeNodes, Remove, Sender, WireFormat,
 };
 use crate::{Error, ProtocolError};
 
+use super::key_index::{check_new_keys, KeyIndex};
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, check_extension_support, required_capabilities, Listed};
 use super::state::PublicState;
@@ -358,7 +357,7 @@ impl Group {
     /// §12.4.3.2).
     pub(crate) fn stage_external_commit(
         &self,
-        content: &AuthenticatedContent,
+        content: &ReceivedContent,
         commit: &Commit,
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
@@ -433,7 +432,12 @@ impl Group {
         }
         check_extension_support(&diff, &self.public.context.extensions)?;
         apply_received_path(&mut diff, cs, committer, path)?;
-        check_unique_keys(&diff)?;
+        // The joiner's leaf and path keys are unique in the new tree (§7.3,
+        // §12.4.2), checked against the key index in O(path · log N).
+        let mut subjects = vec![committer.node()];
+        subjects.extend(diff.filtered_direct_path(committer).iter().map(|(p, _)| *p));
+        let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
+        check_new_keys(index, &diff, &subjects)?;
         let self_removed = applied.removed.iter().any(|(l, _)| *l == self.own.leaf);
 
         let mut context = GroupContext {

@@ -26,9 +26,8 @@ use crate::tree::validate::LeafContext;
 use crate::tree::{LeafIndex, NodeIndex, TreeChanges, TreePrivateKeys, TreeView};
 use crate::wire::PreSharedKeyId;
 use crate::wire::{
-    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, Extension,
-    ExternalSender, FramedContentBody, GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef,
-    Sender,
+    AuthenticatedContent, Commit, Credential, Extension, ExternalSender, FramedContentBody,
+    GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef, Sender,
 };
 use crate::{Error, ProtocolError};
 
@@ -309,7 +308,7 @@ impl Group {
         let cs = self.cs.as_ref();
         let content = &received.content;
         let Sender::Member(sender) = content.content.sender else {
-            return self.stage_external_commit(content, commit);
+            return self.stage_external_commit(received, commit);
         };
         let committer = LeafIndex(sender);
         if committer == self.own.leaf {
@@ -581,20 +580,21 @@ impl Group {
     /// proposals (§8.4), the confirmed transcript hash (§8.2, written into
     /// `context`), the epoch secrets from `init_secret`, the check of the
     /// confirmation tag, and the interim transcript hash. Returns the
-    /// secrets, the interim transcript hash and the confirmation tag.
+    /// secrets, the interim transcript hash and the confirmation tag. The
+    /// transcript hash is over the commit's content as received.
     pub(super) fn commit_epoch(
         &self,
         init_secret: InitSecret,
         commit_secret: &Secret,
         psk_ids: &[PreSharedKeyId],
-        content: &dyn CommitContent,
+        content: &ReceivedContent,
         context: &mut GroupContext,
     ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
         let cs = self.cs.as_ref();
         let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
         let tag = content
-            .authenticated()
+            .content
             .auth
             .confirmation_tag
             .as_ref()
@@ -602,7 +602,7 @@ impl Group {
         let confirmed = confirmed_transcript_hash(
             cs,
             &self.public.interim_transcript_hash,
-            &content.transcript_input()?,
+            content.transcript_input()?,
         );
         context.confirmed_transcript_hash = confirmed.clone().into();
         let context_bytes = encode(&*context)?;
@@ -614,37 +614,5 @@ impl Group {
         verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
         let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
         Ok((secrets, interim, tag.as_slice().to_vec()))
-    }
-}
-
-/// A received commit's content and what its confirmed transcript hash is
-/// computed over (§8.2): the received bytes of a [`ReceivedContent`], or
-/// the encoding of a bare [`AuthenticatedContent`].
-pub(crate) trait CommitContent {
-    /// The decoded content.
-    fn authenticated(&self) -> &AuthenticatedContent;
-    /// The bytes of its `ConfirmedTranscriptHashInput`.
-    fn transcript_input(&self) -> Result<Cow<'_, [u8]>>;
-}
-
-impl CommitContent for AuthenticatedContent {
-    fn authenticated(&self) -> &AuthenticatedContent {
-        self
-    }
-
-    fn transcript_input(&self) -> Result<Cow<'_, [u8]>> {
-        Ok(Cow::Owned(encode(&ConfirmedTranscriptHashInput::from(
-            self,
-        ))?))
-    }
-}
-
-impl CommitContent for ReceivedContent {
-    fn authenticated(&self) -> &AuthenticatedContent {
-        &self.content
-    }
-
-    fn transcript_input(&self) -> Result<Cow<'_, [u8]>> {
-        Ok(Cow::Borrowed(ReceivedContent::transcript_input(self)?))
     }
 }
