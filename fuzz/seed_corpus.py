@@ -84,7 +84,25 @@ def walk(value, field=None):
             add("ratchet_tree", data)
 
 
+def group_process():
+    """Seeds of group_process, whose group is built at run time (its real
+    messages are chosen by index, so no vector bytes carry over): each real
+    message unmutated (mode 1, with and without the follow-up commit), and
+    for each sender a message of each kind made and signed by the sender
+    (modes 2 and 3: application data, a proposal of each of the ten kinds
+    the target offers, a commit with one such proposal)."""
+    for pick in range(14):
+        add("group_process", bytes([0x01, pick]))
+        add("group_process", bytes([0x81, pick]))
+    for mode in (0x02, 0x03, 0x82, 0x83):
+        add("group_process", bytes([mode, 0, 4, 1, 2, 3, 4, 5, 6, 7]))
+        for kind in range(10):
+            add("group_process", bytes([mode, 1, kind] + [7] * 24))
+            add("group_process", bytes([mode, 2, 1, kind] + [3] * 24))
+
+
 def main():
+    group_process()
     files = sorted(f for f in os.listdir(VECTORS) if f.endswith(".json"))
     if not files:
         sys.exit(f"no vectors in {VECTORS}")

@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         cs.as_ref(),
         &kp,
         &group,
+        &[],
         &FixedClock(1_700_000_000),
         &identity,
     );

@@ -3,6 +3,8 @@
 //! framing target unprotects with. See docs/ROBUSTNESS.md.
 #![forbid(unsafe_code)]
 
+pub mod group;
+
 use std::sync::{Arc, OnceLock};
 
 use conclave_core::codec::{self, DeserializeBytes, Serialize, VLBytes};

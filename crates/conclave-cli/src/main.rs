@@ -3,12 +3,13 @@
 //!
 //! - `conclave demo [--members N]`: N members, each with its own SQLite
 //!   store in a temporary folder, no server: create a group, add everyone,
-//!   exchange messages, update, remove, re-add; prints each step's time.
+//!   exchange messages, update, remove, re-add by an external join; prints
+//!   each step's time.
 //! - `conclave --store PATH identity new NAME`, `key-package new`,
-//!   `group create|add|join|remove|update|send|receive|info`: one client on
-//!   a local store; messages go through files (or `-` for stdin/stdout), so
-//!   that two people can use it by exchanging files. With no delivery
-//!   service, a commit is merged as soon as it is written out.
+//!   `group create|add|join|group-info|join-external|remove|update|send|receive|info`:
+//!   one client on a local store; messages go through files (or `-` for
+//!   stdin/stdout), so that two people can use it by exchanging files. With
+//!   no delivery service, a commit is merged as soon as it is written out.
 
 #![forbid(unsafe_code)]
 
@@ -107,6 +108,24 @@ enum GroupCommand {
     },
     /// Join from a Welcome file.
     Join { welcome: String },
+    /// Write a GroupInfo of the current epoch, with the ratchet tree and
+    /// the external public key, for an external join.
+    GroupInfo {
+        group: String,
+        #[arg(long, default_value = "-")]
+        out: String,
+    },
+    /// Join by an external commit from a GroupInfo file (`-`: stdin);
+    /// writes the commit for the members.
+    JoinExternal {
+        group_info: String,
+        /// Where to write the commit.
+        #[arg(long)]
+        out: String,
+        /// Also remove our own earlier leaf (same identity) in the group.
+        #[arg(long)]
+        resync: bool,
+    },
     /// Remove members by leaf index; writes the commit.
     Remove {
         group: String,
@@ -137,7 +156,7 @@ enum GroupCommand {
     Info { group: String },
 }
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 fn read_input(path: &str) -> Res<Vec<u8>> {
     if path == "-" {
@@ -250,6 +269,23 @@ fn run(cli: Cli) -> Res<()> {
                 GroupCommand::Join { welcome } => {
                     let id = c.join(&read_message(&welcome)?)?;
                     eprintln!("joined group {}", String::from_utf8_lossy(&id));
+                }
+                GroupCommand::GroupInfo { group, out } => {
+                    let info = c.group_info(group.as_bytes(), true)?;
+                    write_message(&out, &info)?;
+                }
+                GroupCommand::JoinExternal {
+                    group_info,
+                    out,
+                    resync,
+                } => {
+                    let (id, commit) = c.join_external(&read_message(&group_info)?, resync)?;
+                    write_message(&out, &commit)?;
+                    let epoch = c.group(&id)?.epoch();
+                    eprintln!(
+                        "joined group {} by an external commit; epoch {epoch}",
+                        String::from_utf8_lossy(&id)
+                    );
                 }
                 GroupCommand::Remove { group, leaves, out } => {
                     let r = c.remove_members(group.as_bytes(), &leaves)?;

@@ -117,8 +117,104 @@ fn two_people_exchange_files() {
         &alice,
         &["group", "remove", "friends", "1", "--out", &s("c3")],
     );
-    assert!(conclave(&bob, &["group", "receive", &s("c3")]).contains("removed"));
+    let got = conclave(&bob, &["group", "receive", &s("c3")]);
+    assert!(got.contains("epoch 3: we were removed"), "{got}");
     assert!(conclave(&alice, &["group", "info", "friends"]).contains("epoch 3"));
+}
+
+/// Bob joins alice's group by an external commit from a GroupInfo file;
+/// removed later, he comes back the same way (reading the GroupInfo from
+/// stdin this time).
+#[test]
+fn external_join_from_a_group_info_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let s = |n: &str| p(n).to_str().unwrap().to_string();
+    let (alice, bob) = (p("alice.db"), p("bob.db"));
+    conclave(&alice, &["identity", "new", "alice"]);
+    conclave(&bob, &["identity", "new", "bob"]);
+    conclave(&alice, &["group", "create", "open"]);
+    conclave(&alice, &["group", "group-info", "open", "--out", &s("gi1")]);
+    conclave(
+        &bob,
+        &["group", "join-external", &s("gi1"), "--out", &s("c1")],
+    );
+    assert!(conclave(&alice, &["group", "receive", &s("c1")]).contains("epoch 1"));
+    let info = conclave(&alice, &["group", "info", "open"]);
+    assert!(
+        info.contains("epoch 1") && info.contains("leaf 1: bob"),
+        "{info}"
+    );
+
+    conclave(
+        &bob,
+        &[
+            "group",
+            "send",
+            "open",
+            "--text",
+            "hi, I'm in",
+            "--out",
+            &s("m1"),
+        ],
+    );
+    assert!(conclave(&alice, &["group", "receive", &s("m1")]).contains("hi, I'm in"));
+
+    // Alice removes bob; bob rejoins from a GroupInfo on stdin.
+    conclave(&alice, &["group", "remove", "open", "1", "--out", &s("c2")]);
+    let got = conclave(&bob, &["group", "receive", &s("c2")]);
+    assert!(got.contains("epoch 2: we were removed"), "{got}");
+    let gi = Command::new(env!("CARGO_BIN_EXE_conclave"))
+        .arg("--store")
+        .arg(&alice)
+        .args(["group", "group-info", "open"])
+        .output()
+        .unwrap();
+    assert!(gi.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_conclave"))
+        .arg("--store")
+        .arg(&bob)
+        .args(["group", "join-external", "-", "--out", &s("c3")])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&gi.stdout).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("epoch 3"));
+    assert!(conclave(&alice, &["group", "receive", &s("c3")]).contains("epoch 3"));
+    conclave(
+        &alice,
+        &[
+            "group",
+            "send",
+            "open",
+            "--text",
+            "welcome back",
+            "--out",
+            &s("m2"),
+        ],
+    );
+    assert!(conclave(&bob, &["group", "receive", &s("m2")]).contains("welcome back"));
+    // A GroupInfo of an old epoch no longer works: alice refuses the commit.
+    conclave(&p("carol.db"), &["identity", "new", "carol"]);
+    conclave(
+        &p("carol.db"),
+        &["group", "join-external", &s("gi1"), "--out", &s("c4")],
+    );
+    let stale = Command::new(env!("CARGO_BIN_EXE_conclave"))
+        .arg("--store")
+        .arg(&alice)
+        .args(["group", "receive", &s("c4")])
+        .output()
+        .unwrap();
+    assert!(!stale.status.success());
 }
 
 #[test]

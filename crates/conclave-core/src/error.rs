@@ -537,10 +537,105 @@ pub enum ProtocolError {
     /// ReInit whose parameters match the new GroupContext.
     #[error("the new group does not match the old group's ReInit (RFC 9420 §12.4.3.1)")]
     ReInitMismatch,
-    /// §12.4.3.1: a branch keeps the version and suite, and its members
-    /// must be members of the old group.
-    #[error("the branch does not match the old group: {0} (RFC 9420 §12.4.3.1)")]
-    BranchMismatch(&'static str),
+    /// §11.3: "The `version` and `cipher_suite` values in the Welcome
+    /// message are the same as those used by the old group" (the version
+    /// half: the Welcome's MLSMessage, or the new GroupContext, has another
+    /// protocol version).
+    #[error("the branch uses protocol version {branch}, the old group {old} (RFC 9420 §11.3)")]
+    BranchVersionMismatch {
+        /// The old group's version.
+        old: u16,
+        /// The branch's version.
+        branch: u16,
+    },
+    /// §11.3: the branch Welcome (or the new GroupContext) is for another
+    /// cipher suite than the old group's.
+    #[error(
+        "the branch uses cipher suite {branch:#06x}, the old group {old:#06x} (RFC 9420 §11.3)"
+    )]
+    BranchCipherSuiteMismatch {
+        /// The old group's suite.
+        old: u16,
+        /// The branch's suite.
+        branch: u16,
+    },
+    /// §11.3: "Each LeafNode in a new subgroup MUST match some LeafNode in
+    /// the original group" (matched by the IdentityValidator's identity).
+    #[error("member {leaf} of the branch is not a member of the old group (RFC 9420 §11.3)")]
+    BranchMemberNotInOldGroup {
+        /// The branch leaf whose identity is not in the old group.
+        leaf: u32,
+    },
+    /// §12.1.5: "A ReInit proposal is invalid if the `version` field is less
+    /// than the version for the current group."
+    #[error(
+        "a ReInit to protocol version {proposed}, below the group's {current} (RFC 9420 §12.1.5)"
+    )]
+    ReInitVersionDowngrade {
+        /// The ReInit's version.
+        proposed: u16,
+        /// The group's version.
+        current: u16,
+    },
+    /// §12.4.3.2: the Remove of a resync must remove the joiner's own prior
+    /// leaf; several leaves present the joiner's identity and the joiner's
+    /// signature key does not single one out, so which one is ours cannot
+    /// be told (name it with `RemovePrior::Leaf`). Raised on the joiner's
+    /// side, before anything is sent.
+    #[error("{count} members present our identity; the prior leaf to remove is ambiguous (RFC 9420 §12.4.3.2)")]
+    AmbiguousIdentity {
+        /// How many leaves present the identity.
+        count: usize,
+    },
+
+    // --- Resource limits (limits.rs, issue 10) ---
+    /// Issue 10, §2.1.2: a received message is longer than the configured
+    /// `Limits::max_message_size`; rejected before decoding.
+    #[error("the message is {size} bytes, more than the limit of {max}")]
+    MessageTooLarge {
+        /// The message's length in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §12.4.3.3: a ratchet tree has more nodes than a tree of
+    /// `Limits::max_tree_leaves` leaves; rejected before the tree is built.
+    #[error("the ratchet tree has {nodes} nodes or more, more than {max_leaves} leaves allow")]
+    TreeExceedsLimit {
+        /// The node count reached when the tree was rejected.
+        nodes: usize,
+        /// The limit on leaves.
+        max_leaves: u32,
+    },
+    /// Issue 10, §12.4: a Commit lists more proposals than
+    /// `Limits::max_proposals_per_commit`.
+    #[error("the commit lists {count} proposals, more than the limit of {max}")]
+    TooManyProposals {
+        /// How many it lists.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §13: an extension list holds more extensions than
+    /// `Limits::max_extensions`.
+    #[error("an extension list holds {count} extensions, more than the limit of {max}")]
+    TooManyExtensions {
+        /// How many it holds.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Issue 10, §13: an extension's `extension_data` is longer than
+    /// `Limits::max_extension_size`.
+    #[error("extension {extension_type:#06x} holds {size} bytes, more than the limit of {max}")]
+    ExtensionTooLarge {
+        /// The extension's type.
+        extension_type: u16,
+        /// Its `extension_data` length.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -17,10 +17,23 @@
 //! - [`framing`]: message framing and protection (§6).
 //! - [`key_package`]: KeyPackage generation, reference and validation (§10).
 //! - [`group`]: the group engine: create, join, propose, commit, process (§11–§13).
+//! - [`limits`]: resource limits on received input (message size, tree size, counts).
 //! - [`credential`]: the `IdentityValidator` (Authentication Service) trait (§5.3).
 //!
 //! [RFC 9420]: https://www.rfc-editor.org/rfc/rfc9420
 #![forbid(unsafe_code)]
+// No panic on input (issue 10): library code may not unwrap, expect, panic
+// or index; tests may. A justified exception carries its own `#[allow]` with
+// a comment saying why it cannot fail.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod codec;
 pub mod credential;
@@ -29,6 +42,7 @@ pub mod error;
 pub mod framing;
 pub mod group;
 pub mod key_package;
+pub mod limits;
 pub mod schedule;
 pub mod time;
 pub mod tree;

@@ -2,21 +2,27 @@
 //! suites: every proposal type an external sender may send, from one and
 //! from two external senders, and `new_member_proposal` self-adds; members
 //! cache them and commit them by reference. Negative tests: an unknown
-//! external sender index, an Update from an external sender.
+//! external sender index, an Update from an external sender, and external
+//! senders rejected by the application's IdentityValidator (§5.3.1) at
+//! creation, in a GroupContextExtensions and when joining.
 
 mod group_common;
 
 use std::sync::Arc;
 
+use conclave_core::credential::{BasicIdentityValidator, IdentityValidator};
 use conclave_core::crypto::{CipherSuite, CipherSuiteProvider, SignatureKeyPair, Signer};
-use conclave_core::group::{external_proposal, group_info_of, CommitOptions, Group, Received};
+use conclave_core::group::{
+    external_proposal, group_info_of, CommitOptions, ExternalJoinOptions, Group, Received, Services,
+};
 use conclave_core::tree::TreeView;
 use conclave_core::wire::{
-    Credential, Extension, ExternalSender, GroupContext, GroupContextExtensions, PreSharedKey,
-    PreSharedKeyId, Proposal, ProtocolVersion, Psk, ReInit, Remove, Sender,
+    Credential, CredentialType, Extension, ExternalSender, GroupContext, GroupContextExtensions,
+    PreSharedKey, PreSharedKeyId, Proposal, ProtocolVersion, Psk, ReInit, Remove,
+    RequiredCapabilities, Sender,
 };
 use conclave_core::{Error, ProtocolError};
-use group_common::{add_of, suites, World, EXTERNAL_PSK_ID};
+use group_common::{add_of, suites, Client, World, EXTERNAL_PSK_ID};
 
 struct Ds {
     signer: Arc<SignatureKeyPair>,
@@ -33,6 +39,15 @@ fn senders_extension(senders: &[&Ds], names: &[&str]) -> Extension {
         })
         .collect();
     Extension::from_payload(&list).unwrap()
+}
+
+fn required_basic() -> Extension {
+    Extension::from_payload(&RequiredCapabilities {
+        extension_types: Vec::new(),
+        proposal_types: Vec::new(),
+        credential_types: vec![CredentialType::BASIC],
+    })
+    .unwrap()
 }
 
 /// A world of 3 members whose GroupContext lists two external senders.
@@ -99,11 +114,115 @@ fn send(w: &mut World, ds: &Ds, proposal: Proposal) {
     deliver_proposal(w, &m, Sender::External(ds.index));
 }
 
+fn psk_proposal(nh: usize, nonce: u8) -> Proposal {
+    Proposal::PreSharedKey(PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::External {
+                psk_id: EXTERNAL_PSK_ID.to_vec().into(),
+            },
+            psk_nonce: vec![nonce; nh].into(),
+        },
+    })
+}
+
+fn reinit_to(cs: CipherSuite, group_id: &[u8]) -> ReInit {
+    ReInit {
+        group_id: group_id.to_vec().into(),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: cs,
+        extensions: Vec::new(),
+    }
+}
+
+fn leaf_of(w: &World, name: &str) -> u32 {
+    w.members[w.position(name)].group.own_leaf().0
+}
+
+/// The successor of a group closed by a ReInit (§11.2): the last member
+/// creates it and welcomes the others, who join with their old group; all
+/// agree and messages flow in the new group.
+fn successor(w: &World, params: &ReInit) -> World {
+    let cs = group_common::suite(params.cipher_suite);
+    let fresh: Vec<group_common::Candidate> = w
+        .members
+        .iter()
+        .map(|c| group_common::candidate(&cs, &c.name))
+        .collect();
+    let welcomer = w.members.len() - 1;
+    let kps = fresh
+        .iter()
+        .take(welcomer)
+        .map(|c| c.bundle.key_package.clone())
+        .collect();
+    let (group, welcome) = w.members[welcomer]
+        .group
+        .reinit_successor(
+            cs.clone(),
+            fresh[welcomer].signer.clone(),
+            Credential::basic(fresh[welcomer].name.as_str()),
+            kps,
+            group_common::config(false),
+            group_common::services(),
+        )
+        .unwrap();
+    let welcome = welcome.unwrap();
+    let mut members = Vec::new();
+    for (i, c) in fresh.into_iter().enumerate() {
+        let group = if i == welcomer {
+            None
+        } else {
+            Some(
+                w.members[i]
+                    .group
+                    .join_reinit(
+                        cs.clone(),
+                        c.signer.clone(),
+                        &welcome,
+                        c.bundle,
+                        None,
+                        group_common::config(false),
+                        group_common::services(),
+                    )
+                    .unwrap(),
+            )
+        };
+        members.push((c.name, c.signer, group));
+    }
+    let mut group = Some(group);
+    let members = members
+        .into_iter()
+        .map(|(name, signer, g)| Client {
+            name,
+            signer,
+            group: g.or_else(|| group.take()).unwrap(),
+        })
+        .collect();
+    let mut next = World {
+        cs,
+        members,
+        removed: Vec::new(),
+        count: w.count,
+        silent: 0,
+    };
+    next.check_agreement();
+    assert_eq!(next.members[0].group.group_id(), params.group_id.as_slice());
+    assert_eq!(next.members[0].group.epoch(), 1);
+    next.message(0);
+    next.message(welcomer);
+    next
+}
+
+/// Every proposal type an external sender may send (§12.1.8): each from one
+/// external sender, then from both in one epoch, committed by reference by
+/// members; a `new_member_proposal` self-add; ReInits from one and from two
+/// external senders, each followed by the successor group. After every
+/// commit all authenticators agree and messages flow (in the successor
+/// group after a ReInit).
 fn scenario(cs: CipherSuite) {
     let (mut w, ds1, ds2) = setup(cs);
     let nh = w.cs.hash_len();
 
-    // Add from one external sender, committed by reference by member 2.
+    // Add from one external sender, committed by member 2.
     let joiner = w.fresh(1).pop().unwrap();
     send(&mut w, &ds1, add_of(&joiner));
     w.commit(2, CommitOptions::default(), vec![joiner]);
@@ -117,43 +236,57 @@ fn scenario(cs: CipherSuite) {
     send(&mut w, &ds2, add_of(&b));
     w.commit(0, CommitOptions::default(), vec![a, b]);
     w.message(4);
+    assert_eq!(w.members.len(), 6);
 
-    // Remove by the second external sender.
-    let victim = w.members[w.position("m1")].group.own_leaf();
-    send(&mut w, &ds2, Proposal::Remove(Remove { removed: victim.0 }));
+    // Remove from one external sender.
+    let victim = leaf_of(&w, "m1");
+    send(&mut w, &ds2, Proposal::Remove(Remove { removed: victim }));
     w.commit(0, CommitOptions::default(), Vec::new());
     assert!(w.members.iter().all(|c| c.name != "m1"));
     w.message(0);
 
-    // PSK from one sender, Remove from the other, in one commit.
-    let victim = w.members[w.position("m2")].group.own_leaf();
+    // Removes from both external senders in one commit.
+    let (v1, v2) = (leaf_of(&w, "m2"), leaf_of(&w, "m3"));
+    send(&mut w, &ds1, Proposal::Remove(Remove { removed: v1 }));
+    send(&mut w, &ds2, Proposal::Remove(Remove { removed: v2 }));
+    let committer = w.position("m4");
+    w.commit(committer, CommitOptions::default(), Vec::new());
+    assert_eq!(w.members.len(), 3);
+    w.message(0);
+
+    // PSK from one external sender.
+    send(&mut w, &ds1, psk_proposal(nh, 3));
+    w.commit(w.position("m5"), CommitOptions::default(), Vec::new());
+    w.message(1);
+
+    // PSKs from both external senders in one commit.
+    send(&mut w, &ds1, psk_proposal(nh, 4));
+    send(&mut w, &ds2, psk_proposal(nh, 5));
+    w.commit(w.position("m0"), CommitOptions::default(), Vec::new());
+    w.message(2);
+
+    // GroupContextExtensions from the first sender (adds required
+    // capabilities), then from the second (drops itself).
+    let both = senders_extension(&[&ds1, &ds2], &["ds-one", "ds-two"]);
     send(
         &mut w,
         &ds1,
-        Proposal::PreSharedKey(PreSharedKey {
-            psk: PreSharedKeyId {
-                psk: Psk::External {
-                    psk_id: EXTERNAL_PSK_ID.to_vec().into(),
-                },
-                psk_nonce: vec![3u8; nh].into(),
-            },
+        Proposal::GroupContextExtensions(GroupContextExtensions {
+            extensions: vec![both, required_basic()],
         }),
     );
-    send(&mut w, &ds2, Proposal::Remove(Remove { removed: victim.0 }));
-    let committer = w.position("m0");
-    w.commit(committer, CommitOptions::default(), Vec::new());
+    w.commit(1, CommitOptions::default(), Vec::new());
+    assert_eq!(w.members[0].group.extensions().len(), 2);
     w.message(0);
-
-    // GroupContextExtensions from an external sender (drops ds2).
-    let ext = senders_extension(&[&ds1], &["ds-one"]);
+    let only_one = senders_extension(&[&ds1], &["ds-one"]);
     send(
         &mut w,
         &ds2,
         Proposal::GroupContextExtensions(GroupContextExtensions {
-            extensions: vec![ext],
+            extensions: vec![only_one],
         }),
     );
-    w.commit(1, CommitOptions::default(), Vec::new());
+    w.commit(2, CommitOptions::default(), Vec::new());
     w.message(1);
 
     // ds2 is no longer an external sender: refused with its own error.
@@ -174,23 +307,24 @@ fn scenario(cs: CipherSuite) {
         "{err:?}"
     );
 
-    // ReInit from an external sender is accepted and cached.
-    send(
-        &mut w,
-        &ds1,
-        Proposal::ReInit(ReInit {
-            group_id: b"next".to_vec().into(),
-            version: ProtocolVersion::MLS10,
-            cipher_suite: cs,
-            extensions: Vec::new(),
-        }),
-    );
-    for c in &w.members {
-        assert_eq!(c.group.pending_proposals().count(), 1);
+    // ReInit from one external sender, committed: the group is closed.
+    let params = reinit_to(cs, b"next");
+    send(&mut w, &ds1, Proposal::ReInit(params.clone()));
+    w.commit(0, CommitOptions::default(), Vec::new());
+    for c in &mut w.members {
+        assert_eq!(c.group.reinit(), Some(&params), "{}", c.name);
+        let err = c.group.encrypt(b"late", b"").unwrap_err();
+        assert!(
+            matches!(err, Error::Protocol(ProtocolError::GroupReInitialized)),
+            "{err:?}"
+        );
     }
+    successor(&w, &params);
 
-    // A new member adds itself (new_member_proposal) in a fresh world.
-    let (mut w, _, _) = setup(cs);
+    // In a fresh world: a new member adds itself (new_member_proposal);
+    // then both external senders propose a ReInit and the committer
+    // commits the most recent one alone (§12.2).
+    let (mut w, ds1, ds2) = setup(cs);
     let me = w.fresh(1).pop().unwrap();
     let info = w.members[1].group.group_info(false).unwrap();
     let m = Group::new_member_add_proposal(w.cs.as_ref(), &info, &me.bundle, me.signer.as_ref())
@@ -198,6 +332,17 @@ fn scenario(cs: CipherSuite) {
     deliver_proposal(&mut w, &m, Sender::NewMemberProposal);
     w.commit(2, CommitOptions::default(), vec![me]);
     w.message(3);
+    let first = reinit_to(cs, b"first");
+    let second = reinit_to(cs, b"second");
+    send(&mut w, &ds1, Proposal::ReInit(first));
+    send(&mut w, &ds2, Proposal::ReInit(second.clone()));
+    w.commit(3, CommitOptions::default(), Vec::new());
+    for c in &w.members {
+        assert_eq!(c.group.reinit(), Some(&second), "{}", c.name);
+    }
+    let mut next = successor(&w, &second);
+    next.commit(1, CommitOptions::default(), Vec::new());
+    next.message(2);
 }
 
 #[test]
@@ -302,4 +447,171 @@ fn external_sender_cannot_build_an_update() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+}
+
+// --- The Authentication Service sees every external sender (§5.3.1).
+
+/// Accepts what the basic validator accepts, except the external sender
+/// whose credential is "evil-ds".
+struct NoEvilSenders;
+
+impl IdentityValidator for NoEvilSenders {
+    fn validate_credential(
+        &self,
+        credential: &Credential,
+        signature_key: &[u8],
+        cipher_suite: CipherSuite,
+    ) -> conclave_core::error::Result<()> {
+        BasicIdentityValidator::new().validate_credential(credential, signature_key, cipher_suite)
+    }
+
+    fn identity(&self, credential: &Credential) -> conclave_core::error::Result<Vec<u8>> {
+        BasicIdentityValidator::new().identity(credential)
+    }
+
+    fn validate_external_sender(
+        &self,
+        credential: &Credential,
+        _signature_key: &[u8],
+        _cipher_suite: CipherSuite,
+    ) -> conclave_core::error::Result<()> {
+        if *credential == Credential::basic("evil-ds") {
+            Err(ProtocolError::ExternalSenderRejected("not our delivery service".into()).into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn strict() -> Services {
+    Services {
+        identity: Arc::new(NoEvilSenders),
+        ..group_common::services()
+    }
+}
+
+fn rejected(err: Error) {
+    assert!(
+        matches!(
+            &err,
+            Error::Protocol(ProtocolError::ExternalSenderRejected(r)) if r == "not our delivery service"
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn external_senders_are_validated_by_the_authentication_service() {
+    let cs = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
+    let suite = group_common::suite(cs);
+    let evil = Ds {
+        signer: Arc::new(SignatureKeyPair::generate(suite.clone()).unwrap()),
+        index: 0,
+    };
+    let good = Ds {
+        signer: Arc::new(SignatureKeyPair::generate(suite.clone()).unwrap()),
+        index: 0,
+    };
+    let evil_ext = senders_extension(&[&evil], &["evil-ds"]);
+    let good_ext = senders_extension(&[&good], &["good-ds"]);
+
+    // Creation with the extension.
+    let key = Arc::new(SignatureKeyPair::generate(suite.clone()).unwrap());
+    let create = |ext: Extension, services: Services| {
+        Group::create(
+            suite.clone(),
+            key.clone(),
+            Credential::basic("alice"),
+            b"validated".to_vec(),
+            vec![ext],
+            group_common::config(false),
+            services,
+        )
+    };
+    rejected(create(evil_ext.clone(), strict()).unwrap_err());
+    create(good_ext.clone(), strict()).unwrap();
+
+    // Alice (permissive) and Bob (strict) in one group.
+    let mut alice = create(good_ext, group_common::services()).unwrap();
+    let bob = group_common::candidate(&suite, "bob");
+    let out = alice
+        .commit(CommitOptions {
+            proposals: vec![add_of(&bob)],
+            ..CommitOptions::default()
+        })
+        .unwrap();
+    alice.merge_pending_commit(out.pending).unwrap();
+    let mut bob_group = Group::join(
+        suite.clone(),
+        bob.signer.clone(),
+        out.welcome.as_ref().unwrap(),
+        bob.bundle,
+        None,
+        group_common::config(false),
+        strict(),
+    )
+    .unwrap();
+
+    // A GroupContextExtensions setting the evil sender: Bob refuses to
+    // commit it, and refuses Alice's commit of it.
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: vec![evil_ext],
+    });
+    rejected(
+        bob_group
+            .commit(CommitOptions {
+                proposals: vec![gce.clone()],
+                ..CommitOptions::default()
+            })
+            .unwrap_err(),
+    );
+    rejected(bob_group.propose(gce.clone()).unwrap_err());
+    let out = alice
+        .commit(CommitOptions {
+            proposals: vec![gce],
+            ..CommitOptions::default()
+        })
+        .unwrap();
+    let epoch = bob_group.epoch();
+    rejected(bob_group.process(&out.message).unwrap_err());
+    assert_eq!(bob_group.epoch(), epoch);
+    alice.merge_pending_commit(out.pending).unwrap();
+
+    // Joining a group that lists the evil sender: by Welcome and by
+    // external commit, a strict joiner refuses.
+    let carol = group_common::candidate(&suite, "carol");
+    let out = alice
+        .commit(CommitOptions {
+            proposals: vec![add_of(&carol)],
+            ..CommitOptions::default()
+        })
+        .unwrap();
+    rejected(
+        Group::join(
+            suite.clone(),
+            carol.signer.clone(),
+            out.welcome.as_ref().unwrap(),
+            carol.bundle,
+            None,
+            group_common::config(false),
+            strict(),
+        )
+        .unwrap_err(),
+    );
+    alice.merge_pending_commit(out.pending).unwrap();
+    let info = alice.group_info(true).unwrap();
+    let dave = Arc::new(SignatureKeyPair::generate(suite.clone()).unwrap());
+    rejected(
+        Group::external_join(
+            suite.clone(),
+            dave,
+            Credential::basic("dave"),
+            &info,
+            None,
+            ExternalJoinOptions::default(),
+            group_common::config(false),
+            strict(),
+        )
+        .unwrap_err(),
+    );
 }

@@ -329,6 +329,42 @@ fn commit_leaf_keeping_its_encryption_key_is_refused() {
     );
 }
 
+/// §12.4.2: "none of the public keys in the UpdatePath appear in any node
+/// of the new ratchet tree" (§16.8): the path's leaf reuses another
+/// member's encryption key.
+#[test]
+fn commit_path_leaf_key_already_in_the_tree_is_refused() {
+    let mut w = world(3);
+    let other = w.members[2].group.own_leaf();
+    let forgery = Forgery {
+        leaf_key_from: Some(other),
+        ..Forgery::default()
+    };
+    let out = forged(&mut w, 0, Vec::new(), forgery);
+    assert!(matches!(
+        refused(&mut w, 1, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
+}
+
+/// §12.4.2, §16.8: a parent node of the UpdatePath carries a key already in
+/// the tree (parent hashes and the leaf signature are valid, so only the
+/// uniqueness check can refuse it).
+#[test]
+fn commit_path_parent_key_already_in_the_tree_is_refused() {
+    let mut w = world(3);
+    let other = w.members[2].group.own_leaf();
+    let forgery = Forgery {
+        parent_key_from: Some(other),
+        ..Forgery::default()
+    };
+    let out = forged(&mut w, 0, Vec::new(), forgery);
+    assert!(matches!(
+        refused(&mut w, 1, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
+}
+
 #[test]
 fn update_keeping_its_encryption_key_is_refused() {
     let mut w = world(2);
@@ -356,6 +392,52 @@ fn update_keeping_its_encryption_key_is_refused() {
         .propose(Proposal::Update(Update { leaf_node: leaf }))
         .unwrap_err();
     assert_eq!(protocol(err), ProtocolError::UpdateKeepsEncryptionKey);
+}
+
+/// §7.3 (leaf node validation: `encryption_key` unique among the members),
+/// §12.4.2: a committed Update whose leaf carries another member's
+/// encryption key is refused by the receivers.
+#[test]
+fn update_with_another_members_encryption_key_is_refused() {
+    let mut w = world(3);
+    let other = leaf_of(&w, 2);
+    let g = &w.members[1].group;
+    let own = g.own_leaf();
+    let mut leaf = g
+        .tree()
+        .members()
+        .find(|(i, _)| *i == own)
+        .unwrap()
+        .1
+        .clone();
+    leaf.encryption_key = g
+        .tree()
+        .members()
+        .find(|(i, _)| i.0 == other)
+        .unwrap()
+        .1
+        .encryption_key
+        .clone();
+    leaf.leaf_node_source = LeafNodeSource::Update;
+    let tbs = leaf
+        .tbs_bytes(Some(LeafNodeTbsContext {
+            group_id: g.group_id(),
+            leaf_index: own.0,
+        }))
+        .unwrap();
+    leaf.signature = sign_with_label(w.members[1].signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)
+        .unwrap()
+        .into();
+    let proposal = w.members[1]
+        .group
+        .propose(Proposal::Update(Update { leaf_node: leaf }))
+        .unwrap();
+    w.propose(1, proposal);
+    let out = forged(&mut w, 0, Vec::new(), Forgery::default());
+    assert!(matches!(
+        refused(&mut w, 2, &out),
+        ProtocolError::DuplicateEncryptionKey { .. }
+    ));
 }
 
 #[test]
@@ -581,6 +663,48 @@ fn late_messages_decrypt_within_the_kept_epochs_only() {
     }
     let err = w.members[2].group.process(&late).unwrap_err();
     assert_eq!(protocol(err), ProtocolError::UnknownEpoch(epoch));
+}
+
+/// A past epoch keeps its members' signature keys as they were (§9.2), as
+/// changes over the current tree: a late message of a member removed since,
+/// and of one whose leaf was replaced and then removed, still verifies; a
+/// leaf added since (beyond the past epoch's tree) is no sender of it.
+#[test]
+fn late_messages_of_members_removed_since_still_decrypt() {
+    let mut w = world(4);
+    let late = w.members[3].group.encrypt(b"from m3", b"").unwrap();
+    let late2 = w.members[2].group.encrypt(b"from m2", b"").unwrap();
+    let removed = leaf_of(&w, 3);
+    w.commit(
+        0,
+        CommitOptions {
+            proposals: vec![Proposal::Remove(Remove { removed })],
+            ..CommitOptions::default()
+        },
+        Vec::new(),
+    );
+    let removed = leaf_of(&w, 2);
+    w.commit(
+        1,
+        CommitOptions {
+            proposals: vec![Proposal::Remove(Remove { removed })],
+            ..CommitOptions::default()
+        },
+        Vec::new(),
+    );
+    match w.members[1].group.process(&late).unwrap() {
+        Received::Application { data, .. } => assert_eq!(data, b"from m3"),
+        other => panic!("unexpected {other:?}"),
+    }
+    // And after a snapshot round trip (the past epoch's changed keys are
+    // stored as differences from the current tree).
+    let c = &w.members[1];
+    let bytes = c.group.to_snapshot().unwrap();
+    let mut g = Group::from_snapshot(w.cs.clone(), c.signer.clone(), &bytes, services()).unwrap();
+    match g.process(&late2).unwrap() {
+        Received::Application { data, .. } => assert_eq!(data, b"from m2"),
+        other => panic!("unexpected {other:?}"),
+    }
 }
 
 #[test]

@@ -2,14 +2,17 @@
 //! a ReInit changing the ciphersuite, group id and extensions, with
 //! proposer, committer and welcomer three different members; branches with
 //! and without extensions. Negative tests: messages to the old group after
-//! a ReInit, a branch PSK in a regular commit, mismatching resumption joins.
+//! a ReInit, a branch PSK in a regular commit, a ReInit to a lower version,
+//! mismatching resumption joins (no ReInit, no PSK, epoch other than 1, a
+//! branch of another version or suite or with a stranger), each with its
+//! own error.
 
 mod group_common;
 
 use std::sync::Arc;
 
 use conclave_core::crypto::{CipherSuite, SignatureKeyPair};
-use conclave_core::group::{CommitOptions, Forgery};
+use conclave_core::group::{CommitOptions, Forgery, Group, Services};
 use conclave_core::key_package::KeyPackageBuilder;
 use conclave_core::time::SystemClock;
 use conclave_core::wire::{
@@ -144,6 +147,7 @@ fn reinit(old_suite: CipherSuite, new_suite: CipherSuite, n: usize) {
         members,
         removed: Vec::new(),
         count: n,
+        silent: 0,
     };
     next.check_agreement();
     assert_ne!(next.members[0].group.epoch_authenticator(), &last_old);
@@ -212,6 +216,7 @@ fn branch(cs: CipherSuite, extensions: Vec<Extension>) {
         members,
         removed: Vec::new(),
         count: 4,
+        silent: 0,
     };
     b.check_agreement();
     assert_eq!(b.members[0].group.epoch(), 1);
@@ -433,10 +438,211 @@ fn branch_with_a_stranger_is_refused() {
             services(),
         )
         .unwrap_err();
-    assert!(
-        matches!(protocol(err), ProtocolError::BranchMismatch(_)),
-        "a branch member must be in the old group"
+    // The stranger is the branch's second leaf (the creator is leaf 0).
+    assert_eq!(
+        protocol(err),
+        ProtocolError::BranchMemberNotInOldGroup { leaf: 1 }
     );
+}
+
+/// A member's new KeyPackage and signer for a branch or successor.
+fn fresh_for(w: &World, i: usize) -> group_common::Candidate {
+    group_common::candidate(&w.cs, &w.members[i].name)
+}
+
+#[test]
+fn branch_welcome_of_another_version_is_refused() {
+    let w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    let j = fresh_for(&w, 0);
+    let (_, welcome) = w.members[1]
+        .group
+        .branch(
+            b"b".to_vec(),
+            vec![j.bundle.key_package.clone()],
+            Vec::new(),
+        )
+        .unwrap();
+    let mut welcome = welcome.unwrap();
+    welcome.version = ProtocolVersion(2);
+    let err = w.members[0]
+        .group
+        .join_branch(
+            w.cs.clone(),
+            j.signer.clone(),
+            &welcome,
+            j.bundle,
+            None,
+            config(false),
+            services(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        protocol(err),
+        ProtocolError::BranchVersionMismatch { old: 1, branch: 2 }
+    );
+}
+
+#[test]
+fn branch_welcome_of_another_suite_is_refused() {
+    let w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    // A Welcome of a group in suite 2, offered as a branch of the suite-1 group.
+    let other = CipherSuite::P256_AES128GCM_SHA256_P256;
+    let v = world(other, 2);
+    // "m2" of the old group (the other group has only m0 and m1).
+    let j = group_common::candidate(&v.cs, &w.members[2].name);
+    let mut creator = v.members.into_iter().next().unwrap();
+    let out = creator
+        .group
+        .commit(CommitOptions {
+            proposals: vec![add_of(&j)],
+            ..CommitOptions::default()
+        })
+        .unwrap();
+    let err = w.members[0]
+        .group
+        .join_branch(
+            v.cs.clone(),
+            j.signer.clone(),
+            out.welcome.as_ref().unwrap(),
+            j.bundle,
+            None,
+            config(false),
+            services(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        protocol(err),
+        ProtocolError::BranchCipherSuiteMismatch {
+            old: CipherSuite::X25519_AES128GCM_SHA256_ED25519.0,
+            branch: other.0,
+        }
+    );
+}
+
+/// A resumption Welcome must be for epoch 1 (§12.4.3.1): a "branch" whose
+/// creator committed once before adding us with the branch PSK is refused,
+/// although the PSK is the right one.
+#[test]
+fn branch_welcome_for_epoch_two_is_refused() {
+    let w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    let old = &w.members[0].group;
+    let psk = PreSharedKeyId {
+        psk: Psk::Resumption {
+            usage: ResumptionPskUsage::Branch,
+            psk_group_id: old.group_id().to_vec().into(),
+            psk_epoch: old.epoch(),
+        },
+        psk_nonce: vec![9u8; w.cs.hash_len()].into(),
+    };
+    let secret = old.resumption_psk(old.epoch()).unwrap().clone();
+    let wanted = psk.psk.clone();
+    let store = move |id: &PreSharedKeyId| (id.psk == wanted).then(|| secret.clone());
+    let creator = fresh_for(&w, 1);
+    let mut branch = Group::create(
+        w.cs.clone(),
+        creator.signer.clone(),
+        Credential::basic(creator.name.as_str()),
+        b"late branch".to_vec(),
+        Vec::new(),
+        config(false),
+        Services {
+            psks: Arc::new(store),
+            ..services()
+        },
+    )
+    .unwrap();
+    let out = branch
+        .commit(CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        })
+        .unwrap();
+    branch.merge_pending_commit(out.pending).unwrap();
+    let j = fresh_for(&w, 0);
+    let out = branch
+        .commit_forged(
+            CommitOptions {
+                proposals: vec![add_of(&j), Proposal::PreSharedKey(PreSharedKey { psk })],
+                ..CommitOptions::default()
+            },
+            &Forgery {
+                skip_checks: true,
+                ..Forgery::default()
+            },
+        )
+        .unwrap();
+    branch.merge_pending_commit(out.pending).unwrap();
+    assert_eq!(branch.epoch(), 2);
+    let err = w.members[0]
+        .group
+        .join_branch(
+            w.cs.clone(),
+            j.signer.clone(),
+            out.welcome.as_ref().unwrap(),
+            j.bundle,
+            None,
+            config(false),
+            services(),
+        )
+        .unwrap_err();
+    assert_eq!(protocol(err), ProtocolError::ResumptionWelcomeEpoch(2));
+}
+
+/// §12.1.5: a ReInit to a lower protocol version is invalid: refused when
+/// proposed, and by receivers of a commit that carries one.
+#[test]
+fn reinit_to_a_lower_version_is_refused() {
+    let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
+    let downgrade = Proposal::ReInit(ReInit {
+        group_id: b"older".to_vec().into(),
+        version: ProtocolVersion(0),
+        cipher_suite: w.members[0].group.cipher_suite(),
+        extensions: Vec::new(),
+    });
+    let expected = ProtocolError::ReInitVersionDowngrade {
+        proposed: 0,
+        current: 1,
+    };
+    let err = w.members[0].group.propose(downgrade.clone()).unwrap_err();
+    assert_eq!(protocol(err), expected);
+    let err = w.members[0]
+        .group
+        .commit(CommitOptions {
+            proposals: vec![downgrade.clone()],
+            ..CommitOptions::default()
+        })
+        .unwrap_err();
+    assert_eq!(protocol(err), expected);
+    let out = w.members[0]
+        .group
+        .commit_forged(
+            CommitOptions {
+                proposals: vec![downgrade],
+                ..CommitOptions::default()
+            },
+            &Forgery {
+                skip_checks: true,
+                ..Forgery::default()
+            },
+        )
+        .unwrap();
+    let epoch = w.members[1].group.epoch();
+    let err = w.members[1].group.process(&out.message).unwrap_err();
+    assert_eq!(protocol(err), expected);
+    assert_eq!(w.members[1].group.epoch(), epoch);
+    assert!(w.members[1].group.reinit().is_none());
+    // The same version is fine.
+    let same = Proposal::ReInit(ReInit {
+        group_id: b"same".to_vec().into(),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: w.members[1].group.cipher_suite(),
+        extensions: Vec::new(),
+    });
+    let m = w.members[1].group.propose(same).unwrap();
+    assert!(matches!(
+        w.members[2].group.process(&m).unwrap(),
+        conclave_core::group::Received::Proposal { .. }
+    ));
 }
 
 trait Fresh {

@@ -17,29 +17,39 @@
 //! the two never match; see docs/CONFORMANCE.md). [`ConclaveMember::set_grease`] turns
 //! them back on.
 //!
+//! External joins (RFC 9420 §12.4.3.2) go through [`Group::external_join`], with a resync
+//! (`remove_prior`) naming the old leaf; external proposals (§12.1.8) through
+//! [`conclave_core::group::external_proposal`] ([`ConclaveExternalSender`]) and
+//! [`Group::new_member_add_proposal`].
+//!
 //! Errors of the engine are returned as [`PeerError::Conclave`], keeping the typed
 //! [`conclave_core::Error`] so that tests can assert the exact rule that was broken.
-//! External joins return [`PeerError::Unsupported`] until the engine builds external commits.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use conclave_core::codec::{decode_exact, encode};
+use conclave_core::credential::IdentityValidator;
 use conclave_core::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair, Signer,
 };
 use conclave_core::group::{
-    key_package_ref, CommitOptions, Group, GroupConfig, HandshakePolicy, Received, Services,
+    external_proposal, group_info_of, key_package_ref, CommitOptions, ExternalJoinOptions, Group,
+    GroupConfig, HandshakePolicy, Received, RemovePrior, Services,
 };
 use conclave_core::key_package::{KeyPackageBuilder, KeyPackageBundle};
 use conclave_core::schedule::PskStore;
 use conclave_core::time::SystemClock;
+use conclave_core::tree::LeafIndex;
 use conclave_core::wire::{
-    Add, Credential, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, Psk,
-    RatchetTreeNodes, Remove, ResumptionPskUsage,
+    Add, Credential, Extension, ExternalSender, MlsMessage, MlsMessageBody, PreSharedKey,
+    PreSharedKeyId, Proposal, Psk, RatchetTreeNodes, Remove, ResumptionPskUsage,
 };
 
-use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Processed, Result};
+use crate::{
+    CommitOutput, GroupOptions, PeerError, PeerExternalSender, PeerFactory, PeerMember, Processed,
+    Result,
+};
 
 const NAME: &str = "conclave";
 
@@ -105,6 +115,96 @@ impl PeerFactory for ConclaveFactory {
     fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
         Ok(Box::new(ConclaveMember::new(suite, identity)?))
     }
+
+    fn new_external_sender(
+        &self,
+        suite: u16,
+        identity: &[u8],
+    ) -> Result<Box<dyn PeerExternalSender>> {
+        Ok(Box::new(ConclaveExternalSender::new(suite, identity)?))
+    }
+}
+
+fn suite_provider(suite: u16) -> Result<Arc<dyn CipherSuiteProvider>> {
+    conclave_rustcrypto::RustCryptoProvider::new()
+        .cipher_suite(CipherSuite(suite))
+        .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))
+}
+
+/// A Conclave external sender (RFC 9420 §12.1.8.1): a signature key and a Basic
+/// credential, signing proposals with [`external_proposal`].
+pub struct ConclaveExternalSender {
+    cs: Arc<dyn CipherSuiteProvider>,
+    signer: SignatureKeyPair,
+    identity: Vec<u8>,
+}
+
+impl ConclaveExternalSender {
+    /// A sender for this ciphersuite with a fresh signature key.
+    pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
+        let cs = suite_provider(suite)?;
+        let signer =
+            SignatureKeyPair::generate(cs.clone()).map_err(|e| PeerError::Conclave(e.into()))?;
+        Ok(Self {
+            cs,
+            signer,
+            identity: identity.to_vec(),
+        })
+    }
+
+    fn propose(&self, group_info: &[u8], sender_index: u32, proposal: Proposal) -> Result<Vec<u8>> {
+        let message = ConclaveMember::decode(group_info)?;
+        let info = group_info_of(&message)?;
+        let proposal = external_proposal(
+            self.cs.as_ref(),
+            &self.signer,
+            sender_index,
+            &info.group_context,
+            proposal,
+        )?;
+        Ok(encode(&proposal)?)
+    }
+}
+
+impl PeerExternalSender for ConclaveExternalSender {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn external_sender(&self) -> Result<Vec<u8>> {
+        Ok(encode(&ExternalSender {
+            signature_key: self.signer.public_key().to_vec().into(),
+            credential: Credential::basic(self.identity.clone()),
+        })?)
+    }
+
+    fn propose_add(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        key_package: &[u8],
+    ) -> Result<Vec<u8>> {
+        let MlsMessageBody::KeyPackage(key_package) = ConclaveMember::decode(key_package)?.body
+        else {
+            return Err(wrong("a KeyPackage"));
+        };
+        self.propose(group_info, sender_index, Proposal::Add(Add { key_package }))
+    }
+
+    fn propose_remove(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        leaf_index: u32,
+    ) -> Result<Vec<u8>> {
+        self.propose(
+            group_info,
+            sender_index,
+            Proposal::Remove(Remove {
+                removed: leaf_index,
+            }),
+        )
+    }
 }
 
 /// One Conclave client with at most one group.
@@ -119,6 +219,7 @@ pub struct ConclaveMember {
     psks: Arc<ExternalPsks>,
     group: Option<Group>,
     grease: bool,
+    identity_validator: Option<Arc<dyn IdentityValidator>>,
 }
 
 impl std::fmt::Debug for ConclaveMember {
@@ -134,9 +235,7 @@ impl std::fmt::Debug for ConclaveMember {
 impl ConclaveMember {
     /// A member for this ciphersuite with a fresh signature key and a Basic credential.
     pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
-        let cs = conclave_rustcrypto::RustCryptoProvider::new()
-            .cipher_suite(CipherSuite(suite))
-            .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+        let cs = suite_provider(suite)?;
         let signer = Arc::new(
             SignatureKeyPair::generate(cs.clone()).map_err(|e| PeerError::Conclave(e.into()))?,
         );
@@ -150,6 +249,7 @@ impl ConclaveMember {
             psks: Arc::new(ExternalPsks::default()),
             group: None,
             grease: false,
+            identity_validator: None,
         })
     }
 
@@ -157,6 +257,13 @@ impl ConclaveMember {
     /// extensions. Off by default, for OpenMLS (see the module doc).
     pub fn set_grease(&mut self, on: bool) {
         self.grease = on;
+    }
+
+    /// The Authentication Service the member's groups use (RFC 9420 §5.3.1);
+    /// Conclave's Basic validator unless set. Tests set a lax one to build
+    /// messages a correctly configured member would refuse to send.
+    pub fn set_identity_validator(&mut self, validator: Arc<dyn IdentityValidator>) {
+        self.identity_validator = Some(validator);
     }
 
     /// The member's group, for callers that want the engine itself (benchmarks).
@@ -186,9 +293,11 @@ impl ConclaveMember {
     }
 
     fn services(&self) -> Services {
+        let defaults = Services::default();
         Services {
             psks: self.psks.clone(),
-            ..Services::default()
+            identity: self.identity_validator.clone().unwrap_or(defaults.identity),
+            ..defaults
         }
     }
 
@@ -255,6 +364,40 @@ impl ConclaveMember {
         let message = self.group_mut()?.propose(proposal)?;
         Ok(encode(&message)?)
     }
+
+    fn new_key_package(&mut self) -> Result<KeyPackageBundle> {
+        Ok(KeyPackageBuilder::new().grease(self.grease).build(
+            self.cs.as_ref(),
+            self.signer.as_ref(),
+            Credential::basic(self.identity.clone()),
+            &SystemClock,
+        )?)
+    }
+
+    fn create(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        extensions: Vec<Extension>,
+    ) -> Result<()> {
+        if self.group.is_some() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "already in a group",
+            });
+        }
+        self.options = *options;
+        self.group = Some(Group::create(
+            self.cs.clone(),
+            self.signer.clone(),
+            Credential::basic(self.identity.clone()),
+            group_id.to_vec(),
+            extensions,
+            self.config(options),
+            self.services(),
+        )?);
+        Ok(())
+    }
 }
 
 impl PeerMember for ConclaveMember {
@@ -271,35 +414,27 @@ impl PeerMember for ConclaveMember {
     }
 
     fn key_package(&mut self) -> Result<Vec<u8>> {
-        let bundle = KeyPackageBuilder::new().grease(self.grease).build(
-            self.cs.as_ref(),
-            self.signer.as_ref(),
-            Credential::basic(self.identity.clone()),
-            &SystemClock,
-        )?;
+        let bundle = self.new_key_package()?;
         let message = MlsMessage::new(MlsMessageBody::KeyPackage(bundle.key_package.clone()));
         self.key_packages.push(bundle);
         Ok(encode(&message)?)
     }
 
     fn create_group(&mut self, group_id: &[u8], options: &GroupOptions) -> Result<()> {
-        if self.group.is_some() {
-            return Err(PeerError::State {
-                implementation: NAME,
-                what: "already in a group",
-            });
-        }
-        self.options = *options;
-        self.group = Some(Group::create(
-            self.cs.clone(),
-            self.signer.clone(),
-            Credential::basic(self.identity.clone()),
-            group_id.to_vec(),
-            Vec::new(),
-            self.config(options),
-            self.services(),
-        )?);
-        Ok(())
+        self.create(group_id, options, Vec::new())
+    }
+
+    fn create_group_with_external_senders(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        external_senders: &[Vec<u8>],
+    ) -> Result<()> {
+        let senders = external_senders
+            .iter()
+            .map(|s| decode_exact::<ExternalSender>(s).map_err(conclave_core::Error::from))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        self.create(group_id, options, vec![Extension::from_payload(&senders)?])
     }
 
     fn join(
@@ -349,15 +484,44 @@ impl PeerMember for ConclaveMember {
 
     fn external_join(
         &mut self,
-        _group_info: &[u8],
-        _ratchet_tree: Option<&[u8]>,
-        _options: &GroupOptions,
-        _psk_ids: &[Vec<u8>],
-        _remove_prior: Option<u32>,
+        group_info: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        options: &GroupOptions,
+        psk_ids: &[Vec<u8>],
+        remove_prior: Option<u32>,
     ) -> Result<Vec<u8>> {
-        Err(unsupported(
-            "external joins (RFC 9420 §12.4.3.2), not yet built",
-        ))
+        let message = Self::decode(group_info)?;
+        if !matches!(message.body, MlsMessageBody::GroupInfo(_)) {
+            return Err(wrong("a GroupInfo"));
+        }
+        let tree = ratchet_tree
+            .map(|t| decode_exact::<RatchetTreeNodes>(t).map_err(conclave_core::Error::from))
+            .transpose()?;
+        let psks = psk_ids
+            .iter()
+            .map(|id| {
+                self.psk_id(Psk::External {
+                    psk_id: id.clone().into(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let (group, commit) = Group::external_join(
+            self.cs.clone(),
+            self.signer.clone(),
+            Credential::basic(self.identity.clone()),
+            &message,
+            tree,
+            ExternalJoinOptions {
+                remove_prior: remove_prior.map(|leaf| RemovePrior::Leaf(LeafIndex(leaf))),
+                psks,
+                ..ExternalJoinOptions::default()
+            },
+            self.config(options),
+            self.services(),
+        )?;
+        self.options = *options;
+        self.group = Some(group);
+        Ok(encode(&commit)?)
     }
 
     fn add_members(&mut self, key_packages: &[Vec<u8>]) -> Result<CommitOutput> {
@@ -424,6 +588,19 @@ impl PeerMember for ConclaveMember {
     fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>> {
         let proposal = self.resumption(epoch)?;
         self.propose(proposal)
+    }
+
+    fn propose_self_add(&mut self, group_info: &[u8]) -> Result<Vec<u8>> {
+        let message = Self::decode(group_info)?;
+        let bundle = self.new_key_package()?;
+        let proposal = Group::new_member_add_proposal(
+            self.cs.as_ref(),
+            &message,
+            &bundle,
+            self.signer.as_ref(),
+        )?;
+        self.key_packages.push(bundle);
+        Ok(encode(&proposal)?)
     }
 
     fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()> {

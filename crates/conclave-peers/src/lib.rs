@@ -10,6 +10,12 @@
 //! Ratchet trees sent out of band use the `optional<Node> ratchet_tree<V>` encoding of
 //! the ratchet_tree extension (RFC 9420 §12.4.3.3).
 //!
+//! Parties outside a group are covered too: external joins ([`PeerMember::external_join`],
+//! §12.4.3.2, with PSKs and resync), self-adds ([`PeerMember::propose_self_add`], sender
+//! type `new_member_proposal`) and external senders ([`PeerExternalSender`], §12.1.8.1,
+//! made by [`PeerFactory::new_external_sender`]) listed in a group created with
+//! [`PeerMember::create_group_with_external_senders`].
+//!
 //! Conventions shared by both adapters:
 //! - **Own commits are merged before the call returns.** [`PeerMember::add_members`],
 //!   [`PeerMember::update`], [`PeerMember::remove`], [`PeerMember::commit_pending`] and
@@ -159,10 +165,20 @@ pub trait PeerMember {
         ratchet_tree: Option<&[u8]>,
         options: &GroupOptions,
     ) -> Result<()>;
+    /// Creates a one-member group whose GroupContext carries the external_senders
+    /// extension (RFC 9420 §12.1.8.1) listing these senders, each a TLS-encoded
+    /// `ExternalSender` (as [`PeerExternalSender::external_sender`] returns it).
+    fn create_group_with_external_senders(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        external_senders: &[Vec<u8>],
+    ) -> Result<()>;
     /// Joins by an external commit (RFC 9420 §12.4.3.2) from a GroupInfo carrying
     /// external_pub; returns the commit, which the member has already merged.
     /// `psk_ids` name external PSKs stored earlier with [`PeerMember::store_external_psk`];
-    /// `remove_prior` removes the joiner's old leaf (a resync).
+    /// `remove_prior` removes the joiner's old leaf (a resync). A member already in a group
+    /// may call it to rejoin that group (its old state is replaced).
     fn external_join(
         &mut self,
         group_info: &[u8],
@@ -202,6 +218,11 @@ pub trait PeerMember {
     /// A PreSharedKey proposal for the resumption PSK (usage application, RFC 9420 §8.6) of
     /// an earlier epoch of this group.
     fn propose_resumption_psk(&mut self, epoch: u64) -> Result<Vec<u8>>;
+    /// A proposal from outside the group to add this member itself (sender type
+    /// `new_member_proposal`, RFC 9420 §12.1.8), for the epoch of `group_info` (an
+    /// MLSMessage); a fresh KeyPackage is made for it and kept, so that the Welcome of the
+    /// commit that adds the member can be processed by [`PeerMember::join`].
+    fn propose_self_add(&mut self, group_info: &[u8]) -> Result<Vec<u8>>;
     /// Installs an external PSK (RFC 9420 §8.4), before or after joining.
     fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()>;
 
@@ -241,6 +262,34 @@ pub trait PeerMember {
     }
 }
 
+/// A sender outside the group that the group lists in its external_senders extension
+/// (RFC 9420 §12.1.8.1), proposing Adds and Removes as sender type `external` (§12.1.8).
+/// Its proposals are PublicMessages without a membership tag (§6.2); a member stores them
+/// through [`PeerMember::process`] and commits them by reference.
+pub trait PeerExternalSender {
+    /// The implementation's name ("conclave", "openmls" or "mls-rs").
+    fn name(&self) -> &'static str;
+    /// This sender's `ExternalSender` struct (signature_key, credential), TLS-encoded, to be
+    /// listed in a group's external_senders extension.
+    fn external_sender(&self) -> Result<Vec<u8>>;
+    /// An Add proposal of this KeyPackage (an MLSMessage) from the sender at
+    /// `sender_index` of the external_senders list, for the epoch of `group_info` (an
+    /// MLSMessage that carries the ratchet tree).
+    fn propose_add(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        key_package: &[u8],
+    ) -> Result<Vec<u8>>;
+    /// A Remove proposal of this leaf, as [`PeerExternalSender::propose_add`].
+    fn propose_remove(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        leaf_index: u32,
+    ) -> Result<Vec<u8>>;
+}
+
 /// Creates members of one implementation.
 pub trait PeerFactory {
     /// The implementation's name ("conclave", "openmls" or "mls-rs").
@@ -250,6 +299,14 @@ pub trait PeerFactory {
     /// A new member, not yet in any group, with a fresh signature key and a Basic
     /// credential for `identity`.
     fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>>;
+    /// A new external sender with a fresh signature key and a Basic credential for
+    /// `identity` ([`PeerError::Unsupported`] if the implementation cannot send external
+    /// proposals).
+    fn new_external_sender(
+        &self,
+        suite: u16,
+        identity: &[u8],
+    ) -> Result<Box<dyn PeerExternalSender>>;
 }
 
 /// Both peer factories: OpenMLS, then mls-rs.

@@ -8,15 +8,23 @@
 //! [`GroupOptions::ratchet_tree_in_welcome`] (RFC 9420 §12.4.3.3), a path in every commit per
 //! [`GroupOptions::force_path`], and all received proposals accepted. KeyPackages live one
 //! year (the mls-rs default).
+//!
+//! External proposals (RFC 9420 §12.1.8): an external sender ([`MlsRsExternalSender`]) is an
+//! mls-rs `ExternalClient` (feature `external_client`) observing the group from a GroupInfo,
+//! and a self-add (`new_member_proposal`) is `Client::external_add_proposal`.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use mls_rs::client_builder::{BaseConfig, WithCryptoProvider, WithIdentityProvider, WithMlsRules};
+use mls_rs::crypto::SignatureSecretKey;
+use mls_rs::extension::built_in::ExternalSendersExt;
+use mls_rs::external_client::ExternalClient;
 use mls_rs::group::{ExportedTree, GroupContext, ReceivedMessage, Roster};
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
 use mls_rs::identity::SigningIdentity;
+use mls_rs::mls_rs_codec::{MlsDecode, MlsEncode};
 use mls_rs::mls_rules::{
     CommitDirection, CommitOptions, CommitSource, EncryptionOptions, ProposalBundle,
 };
@@ -27,7 +35,10 @@ use mls_rs::{
 };
 use mls_rs_crypto_rustcrypto::RustCryptoProvider;
 
-use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Processed, Result};
+use crate::{
+    CommitOutput, GroupOptions, PeerError, PeerExternalSender, PeerFactory, PeerMember, Processed,
+    Result,
+};
 
 const NAME: &str = "mls-rs";
 
@@ -138,6 +149,112 @@ impl PeerFactory for MlsRsFactory {
     fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
         Ok(Box::new(MlsRsMember::new(suite, identity)?))
     }
+
+    fn new_external_sender(
+        &self,
+        suite: u16,
+        identity: &[u8],
+    ) -> Result<Box<dyn PeerExternalSender>> {
+        Ok(Box::new(MlsRsExternalSender::new(suite, identity)?))
+    }
+}
+
+/// A fresh signature key pair and a Basic credential for `identity` in this suite.
+fn signing_identity(
+    suite: u16,
+    identity: &[u8],
+) -> Result<(SignatureSecretKey, SigningIdentity, CipherSuite)> {
+    let cs = CipherSuite::from(suite);
+    let provider = RustCryptoProvider::new()
+        .cipher_suite_provider(cs)
+        .ok_or_else(|| unsupported(format!("ciphersuite {suite:#06x}")))?;
+    let (secret, public) = provider.signature_key_generate().map_err(err)?;
+    let signing_identity = SigningIdentity::new(
+        BasicCredential::new(identity.to_vec()).into_credential(),
+        public,
+    );
+    Ok((secret, signing_identity, cs))
+}
+
+/// An mls-rs external sender (RFC 9420 §12.1.8.1): an `ExternalClient` with a signer, which
+/// observes the group from each GroupInfo and proposes as its entry in external_senders.
+pub struct MlsRsExternalSender {
+    secret: SignatureSecretKey,
+    identity: SigningIdentity,
+}
+
+impl MlsRsExternalSender {
+    /// A sender for this ciphersuite with a fresh signature key.
+    pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
+        let (secret, identity, _) = signing_identity(suite, identity)?;
+        Ok(Self { secret, identity })
+    }
+
+    /// The group as an external observer sees it at the GroupInfo's epoch; mls-rs finds
+    /// the sender index itself, which must be the one the caller names.
+    fn observe(
+        &self,
+        group_info: &[u8],
+        sender_index: u32,
+    ) -> Result<
+        mls_rs::external_client::ExternalGroup<impl mls_rs::external_client::builder::MlsConfig>,
+    > {
+        let client = ExternalClient::builder()
+            .crypto_provider(RustCryptoProvider::new())
+            .identity_provider(BasicIdentityProvider::new())
+            .signer(self.secret.clone(), self.identity.clone())
+            .build();
+        let group = client
+            .observe_group(MlsRsMember::decode(group_info)?, None, None)
+            .map_err(err)?;
+        let listed = group
+            .group_context()
+            .extensions
+            .get_as::<ExternalSendersExt>()
+            .map_err(err)?
+            .and_then(|e| e.allowed_senders.iter().position(|s| *s == self.identity));
+        if listed != usize::try_from(sender_index).ok() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "the sender is not at this index of the group's external_senders",
+            });
+        }
+        Ok(group)
+    }
+}
+
+impl PeerExternalSender for MlsRsExternalSender {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn external_sender(&self) -> Result<Vec<u8>> {
+        // A SigningIdentity encodes as an ExternalSender (signature_key, credential).
+        self.identity.mls_encode_to_vec().map_err(err)
+    }
+
+    fn propose_add(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        key_package: &[u8],
+    ) -> Result<Vec<u8>> {
+        let key_package = MlsRsMember::decode(key_package)?;
+        let mut group = self.observe(group_info, sender_index)?;
+        let message = group.propose_add(key_package, Vec::new()).map_err(err)?;
+        MlsRsMember::out(&message)
+    }
+
+    fn propose_remove(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        leaf_index: u32,
+    ) -> Result<Vec<u8>> {
+        let mut group = self.observe(group_info, sender_index)?;
+        let message = group.propose_remove(leaf_index, Vec::new()).map_err(err)?;
+        MlsRsMember::out(&message)
+    }
 }
 
 /// One mls-rs client with at most one group.
@@ -162,16 +279,8 @@ impl std::fmt::Debug for MlsRsMember {
 impl MlsRsMember {
     /// A member for this ciphersuite with a fresh signature key and a Basic credential.
     pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
-        let cs = CipherSuite::from(suite);
+        let (secret, signing_identity, cs) = self::signing_identity(suite, identity)?;
         let crypto = RustCryptoProvider::new();
-        let provider = crypto
-            .cipher_suite_provider(cs)
-            .ok_or_else(|| unsupported(format!("ciphersuite {suite:#06x}")))?;
-        let (secret, public) = provider.signature_key_generate().map_err(err)?;
-        let signing_identity = SigningIdentity::new(
-            BasicCredential::new(identity.to_vec()).into_credential(),
-            public,
-        );
         let rules = AdapterRules::default();
         let client = Client::builder()
             .crypto_provider(crypto)
@@ -206,6 +315,27 @@ impl MlsRsMember {
 
     fn out(message: &MlsMessage) -> Result<Vec<u8>> {
         message.to_bytes().map_err(err)
+    }
+
+    fn create(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        extensions: ExtensionList,
+    ) -> Result<()> {
+        if self.group.is_some() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "already in a group",
+            });
+        }
+        self.rules.set(options);
+        let group = self
+            .client
+            .create_group_with_id(group_id.to_vec(), extensions, ExtensionList::new(), None)
+            .map_err(err)?;
+        self.group = Some(group);
+        Ok(())
     }
 
     /// Converts mls-rs's commit output (the commit already applied) into ours.
@@ -254,24 +384,35 @@ impl PeerMember for MlsRsMember {
     }
 
     fn create_group(&mut self, group_id: &[u8], options: &GroupOptions) -> Result<()> {
-        if self.group.is_some() {
-            return Err(PeerError::State {
-                implementation: NAME,
-                what: "already in a group",
-            });
-        }
-        self.rules.set(options);
-        let group = self
-            .client
-            .create_group_with_id(
-                group_id.to_vec(),
-                ExtensionList::new(),
-                ExtensionList::new(),
-                None,
-            )
+        self.create(group_id, options, ExtensionList::new())
+    }
+
+    fn create_group_with_external_senders(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        external_senders: &[Vec<u8>],
+    ) -> Result<()> {
+        let senders = external_senders
+            .iter()
+            .map(|s| {
+                let mut bytes = s.as_slice();
+                let sender = SigningIdentity::mls_decode(&mut bytes).map_err(err)?;
+                if bytes.is_empty() {
+                    Ok(sender)
+                } else {
+                    Err(PeerError::WrongMessage {
+                        implementation: NAME,
+                        expected: "an ExternalSender without trailing bytes",
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut extensions = ExtensionList::new();
+        extensions
+            .set_from(ExternalSendersExt::new(senders))
             .map_err(err)?;
-        self.group = Some(group);
-        Ok(())
+        self.create(group_id, options, extensions)
     }
 
     fn join(
@@ -407,6 +548,22 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .propose_resumption_psk(epoch, Vec::new())
+            .map_err(err)?;
+        Self::out(&message)
+    }
+
+    fn propose_self_add(&mut self, group_info: &[u8]) -> Result<Vec<u8>> {
+        // mls-rs makes the KeyPackage and keeps its private keys for the join.
+        let message = self
+            .client
+            .external_add_proposal(
+                &Self::decode(group_info)?,
+                None,
+                Vec::new(),
+                ExtensionList::new(),
+                ExtensionList::new(),
+                None,
+            )
             .map_err(err)?;
         Self::out(&message)
     }

@@ -9,6 +9,15 @@
 //!   tree too (RFC 9420 §12.4.3.3);
 //! - the secrets of 3 past epochs are kept so that late application messages decrypt.
 //!
+//! External commits (RFC 9420 §12.4.3.2): OpenMLS chooses the prior leaf to remove itself,
+//! as the member whose signature key is the joiner's, so a resync (`remove_prior`) works
+//! only for a member rejoining with its own key and naming its own current leaf; any other
+//! `remove_prior` is [`PeerError::Unsupported`]. On receipt, the §12.4.3.2 rule that an
+//! external commit removes only the joiner's own prior leaf is left by OpenMLS to the
+//! application; the adapter checks it (same Basic identity) before merging. External proposals (§12.1.8) use OpenMLS's
+//! `ExternalProposal` (Add, Remove from an external sender, [`OpenMlsExternalSender`]) and
+//! `JoinProposal` (self-add, `new_member_proposal`).
+//!
 //! Each member owns its own provider (and so its own in-memory storage).
 
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
@@ -18,7 +27,10 @@ use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
 
-use crate::{CommitOutput, GroupOptions, PeerError, PeerFactory, PeerMember, Processed, Result};
+use crate::{
+    CommitOutput, GroupOptions, PeerError, PeerExternalSender, PeerFactory, PeerMember, Processed,
+    Result,
+};
 
 const NAME: &str = "openmls";
 /// Past epochs whose message secrets are kept (late application messages).
@@ -54,6 +66,43 @@ fn wrong(expected: &'static str) -> PeerError {
     }
 }
 
+/// The identity of a Basic credential (empty for other credential types).
+fn basic_identity(credential: &Credential) -> Vec<u8> {
+    BasicCredential::try_from(credential.clone())
+        .map(|c| c.identity().to_vec())
+        .unwrap_or_default()
+}
+
+/// RFC 9420 §12.4.3.2: the Remove of an external commit must remove the joiner's own prior
+/// leaf ("the credential in the LeafNode MUST present a set of identifiers that is
+/// acceptable to the application for the removed participant"). OpenMLS 0.9 leaves this
+/// check to the application (`validate_external_commit`: "This MUST be checked by the
+/// application"); the adapter is OpenMLS's application here and applies the policy the
+/// other two apply to Basic credentials: the same identity.
+fn check_resync_identity(group: &MlsGroup, staged: &StagedCommit) -> Result<()> {
+    let joiner = staged
+        .update_path_leaf_node()
+        .map(|leaf| basic_identity(leaf.credential()));
+    for remove in staged.remove_proposals() {
+        if !matches!(remove.sender(), Sender::NewMemberCommit) {
+            continue;
+        }
+        let removed = group
+            .member(remove.remove_proposal().removed())
+            .map(basic_identity);
+        if removed.is_none() || removed != joiner {
+            return Err(PeerError::Peer {
+                implementation: NAME,
+                message: "external commit removes a member of another identity (RFC 9420 \
+                          §12.4.3.2; checked by the adapter, OpenMLS leaves it to the \
+                          application)"
+                    .to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Proposals a commit adds to the pending ones.
 enum Extra {
     Nothing,
@@ -79,6 +128,110 @@ impl PeerFactory for OpenMlsFactory {
     fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
         Ok(Box::new(OpenMlsMember::new(suite, identity)?))
     }
+
+    fn new_external_sender(
+        &self,
+        suite: u16,
+        identity: &[u8],
+    ) -> Result<Box<dyn PeerExternalSender>> {
+        Ok(Box::new(OpenMlsExternalSender::new(suite, identity)?))
+    }
+}
+
+fn ciphersuite(provider: &OpenMlsRustCrypto, suite: u16) -> Result<Ciphersuite> {
+    let cs = Ciphersuite::try_from(suite)
+        .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+    provider
+        .crypto()
+        .supports(cs)
+        .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+    Ok(cs)
+}
+
+/// The group id and epoch of a GroupInfo (an MLSMessage).
+fn group_and_epoch(group_info: &[u8]) -> Result<(GroupId, GroupEpoch)> {
+    match OpenMlsMember::decode(group_info)? {
+        MlsMessageBodyIn::GroupInfo(info) => Ok((info.group_id().clone(), info.epoch())),
+        _ => Err(wrong("a GroupInfo")),
+    }
+}
+
+/// An OpenMLS external sender (RFC 9420 §12.1.8.1), proposing through `ExternalProposal`.
+pub struct OpenMlsExternalSender {
+    provider: OpenMlsRustCrypto,
+    identity: Vec<u8>,
+    signer: SignatureKeyPair,
+}
+
+impl OpenMlsExternalSender {
+    /// A sender for this ciphersuite with a fresh signature key.
+    pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
+        let provider = OpenMlsRustCrypto::default();
+        let cs = ciphersuite(&provider, suite)?;
+        let signer = SignatureKeyPair::new(cs.signature_algorithm()).map_err(err)?;
+        Ok(Self {
+            provider,
+            identity: identity.to_vec(),
+            signer,
+        })
+    }
+}
+
+impl PeerExternalSender for OpenMlsExternalSender {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn external_sender(&self) -> Result<Vec<u8>> {
+        ExternalSender::new(
+            self.signer.public().into(),
+            BasicCredential::new(self.identity.clone()).into(),
+        )
+        .tls_serialize_detached()
+        .map_err(err)
+    }
+
+    fn propose_add(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        key_package: &[u8],
+    ) -> Result<Vec<u8>> {
+        let (group_id, epoch) = group_and_epoch(group_info)?;
+        let key_package = match OpenMlsMember::decode(key_package)? {
+            MlsMessageBodyIn::KeyPackage(kp) => kp
+                .validate(self.provider.crypto(), ProtocolVersion::Mls10)
+                .map_err(err)?,
+            _ => return Err(wrong("a KeyPackage")),
+        };
+        let message = ExternalProposal::new_add::<OpenMlsRustCrypto>(
+            key_package,
+            group_id,
+            epoch,
+            &self.signer,
+            SenderExtensionIndex::new(sender_index),
+        )
+        .map_err(err)?;
+        OpenMlsMember::out(&message)
+    }
+
+    fn propose_remove(
+        &mut self,
+        group_info: &[u8],
+        sender_index: u32,
+        leaf_index: u32,
+    ) -> Result<Vec<u8>> {
+        let (group_id, epoch) = group_and_epoch(group_info)?;
+        let message = ExternalProposal::new_remove::<OpenMlsRustCrypto>(
+            LeafNodeIndex::new(leaf_index),
+            group_id,
+            epoch,
+            &self.signer,
+            SenderExtensionIndex::new(sender_index),
+        )
+        .map_err(err)?;
+        OpenMlsMember::out(&message)
+    }
 }
 
 /// One OpenMLS client with at most one group.
@@ -90,6 +243,9 @@ pub struct OpenMlsMember {
     credential: CredentialWithKey,
     options: GroupOptions,
     group: Option<MlsGroup>,
+    /// Whether to apply the §12.4.3.2 resync identity check OpenMLS leaves to the
+    /// application (see [`OpenMlsMember::set_resync_identity_check`]).
+    resync_identity_check: bool,
 }
 
 impl std::fmt::Debug for OpenMlsMember {
@@ -105,13 +261,8 @@ impl std::fmt::Debug for OpenMlsMember {
 impl OpenMlsMember {
     /// A member for this ciphersuite with a fresh signature key and a Basic credential.
     pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
-        let cs = Ciphersuite::try_from(suite)
-            .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
         let provider = OpenMlsRustCrypto::default();
-        provider
-            .crypto()
-            .supports(cs)
-            .map_err(|_| unsupported(&format!("ciphersuite {suite:#06x}")))?;
+        let cs = ciphersuite(&provider, suite)?;
         let signer = SignatureKeyPair::new(cs.signature_algorithm()).map_err(err)?;
         let credential = CredentialWithKey {
             credential: BasicCredential::new(identity.to_vec()).into(),
@@ -125,7 +276,16 @@ impl OpenMlsMember {
             credential,
             options: GroupOptions::default(),
             group: None,
+            resync_identity_check: true,
         })
+    }
+
+    /// Whether received external commits whose Remove names a member of another identity
+    /// are rejected (RFC 9420 §12.4.3.2, a check OpenMLS 0.9 leaves to the application; on
+    /// by default). Off, the member behaves as bare OpenMLS does, which the deviation
+    /// tests show.
+    pub fn set_resync_identity_check(&mut self, on: bool) {
+        self.resync_identity_check = on;
     }
 
     fn group(&self) -> Result<&MlsGroup> {
@@ -188,6 +348,39 @@ impl OpenMlsMember {
             group_id,
             GroupEpoch::from(epoch),
         )))
+    }
+
+    fn create(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        extensions: Extensions<GroupContext>,
+    ) -> Result<()> {
+        if self.group.is_some() {
+            return Err(PeerError::State {
+                implementation: NAME,
+                what: "already in a group",
+            });
+        }
+        let config = MlsGroupCreateConfig::builder()
+            .ciphersuite(self.suite)
+            .wire_format_policy(Self::wire_format_policy(options))
+            .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
+            .max_past_epochs(PAST_EPOCHS)
+            .number_of_resumption_psks(RESUMPTION_PSKS)
+            .with_group_context_extensions(extensions)
+            .build();
+        let group = MlsGroup::new_with_group_id(
+            &self.provider,
+            &self.signer,
+            &config,
+            GroupId::from_slice(group_id),
+            self.credential.clone(),
+        )
+        .map_err(err)?;
+        self.options = *options;
+        self.group = Some(group);
+        Ok(())
     }
 
     /// Builds a commit with the pending proposals plus `extra`, stages it, merges it.
@@ -270,30 +463,21 @@ impl PeerMember for OpenMlsMember {
     }
 
     fn create_group(&mut self, group_id: &[u8], options: &GroupOptions) -> Result<()> {
-        if self.group.is_some() {
-            return Err(PeerError::State {
-                implementation: NAME,
-                what: "already in a group",
-            });
-        }
-        let config = MlsGroupCreateConfig::builder()
-            .ciphersuite(self.suite)
-            .wire_format_policy(Self::wire_format_policy(options))
-            .use_ratchet_tree_extension(options.ratchet_tree_in_welcome)
-            .max_past_epochs(PAST_EPOCHS)
-            .number_of_resumption_psks(RESUMPTION_PSKS)
-            .build();
-        let group = MlsGroup::new_with_group_id(
-            &self.provider,
-            &self.signer,
-            &config,
-            GroupId::from_slice(group_id),
-            self.credential.clone(),
-        )
-        .map_err(err)?;
-        self.options = *options;
-        self.group = Some(group);
-        Ok(())
+        self.create(group_id, options, Extensions::empty())
+    }
+
+    fn create_group_with_external_senders(
+        &mut self,
+        group_id: &[u8],
+        options: &GroupOptions,
+        external_senders: &[Vec<u8>],
+    ) -> Result<()> {
+        let senders = external_senders
+            .iter()
+            .map(|s| ExternalSender::tls_deserialize_exact(s).map_err(err))
+            .collect::<Result<Vec<_>>>()?;
+        let extensions = Extensions::single(Extension::ExternalSenders(senders)).map_err(err)?;
+        self.create(group_id, options, extensions)
     }
 
     fn join(
@@ -328,12 +512,16 @@ impl PeerMember for OpenMlsMember {
         psk_ids: &[Vec<u8>],
         remove_prior: Option<u32>,
     ) -> Result<Vec<u8>> {
-        if remove_prior.is_some() {
+        if let Some(leaf) = remove_prior {
             // OpenMLS removes a prior leaf only when it carries the joiner's own signature
-            // key; a new member (new key) cannot name the leaf to remove.
-            return Err(unsupported(
-                "removing a prior leaf by index in an external commit",
-            ));
+            // key (it finds the leaf itself); a new member (new key) cannot name the leaf to
+            // remove, and a rejoining member can only name its own.
+            let own = self.group.as_ref().map(MlsGroup::own_leaf_index);
+            if own != Some(LeafNodeIndex::new(leaf)) {
+                return Err(unsupported(
+                    "removing a prior leaf other than the rejoining member's own (same signature key)",
+                ));
+            }
         }
         let MlsMessageBodyIn::GroupInfo(group_info) = Self::decode(group_info)? else {
             return Err(wrong("a GroupInfo"));
@@ -447,6 +635,27 @@ impl PeerMember for OpenMlsMember {
         Self::out(&message)
     }
 
+    fn propose_self_add(&mut self, group_info: &[u8]) -> Result<Vec<u8>> {
+        let (group_id, epoch) = group_and_epoch(group_info)?;
+        // The bundle (with its private keys) stays in the provider's storage for the join.
+        let bundle = KeyPackage::builder()
+            .build(
+                self.suite,
+                &self.provider,
+                &self.signer,
+                self.credential.clone(),
+            )
+            .map_err(err)?;
+        let message = JoinProposal::new::<<OpenMlsRustCrypto as OpenMlsProvider>::StorageProvider>(
+            bundle.key_package().clone(),
+            group_id,
+            epoch,
+            &self.signer,
+        )
+        .map_err(err)?;
+        Self::out(&message)
+    }
+
     fn store_external_psk(&mut self, psk_id: &[u8], secret: &[u8]) -> Result<()> {
         // OpenMLS stores PSKs by their id alone; the nonce of this throwaway id is unused.
         PreSharedKeyId::external(psk_id.to_vec(), Vec::new())
@@ -476,6 +685,9 @@ impl PeerMember for OpenMlsMember {
                 Ok(Processed::Proposal)
             }
             ProcessedMessageContent::StagedCommitMessage(staged) => {
+                if self.resync_identity_check {
+                    check_resync_identity(group, &staged)?;
+                }
                 group
                     .merge_staged_commit(&self.provider, *staged)
                     .map_err(err)?;
@@ -529,12 +741,7 @@ impl PeerMember for OpenMlsMember {
         };
         group
             .members()
-            .map(|m| {
-                let identity = BasicCredential::try_from(m.credential)
-                    .map(|c| c.identity().to_vec())
-                    .unwrap_or_default();
-                (m.index.u32(), identity)
-            })
+            .map(|m| (m.index.u32(), basic_identity(&m.credential)))
             .collect()
     }
 

@@ -677,3 +677,83 @@ fn persisted_size_grows_with_the_group() {
         );
     }
 }
+
+/// OpenMLS and mls-rs between themselves (no Conclave member): a group created by one lists
+/// an external sender of each (RFC 9420 §12.1.8.1); each sender's Add and Remove and a
+/// self-add (`new_member_proposal`) from each implementation are committed by the other.
+#[test]
+fn external_senders_and_self_adds_across_peers() {
+    let options = GroupOptions::default();
+    for (cn, cf) in factories() {
+        for (jn, jf) in factories() {
+            if cn == jn {
+                continue;
+            }
+            let mut senders = [
+                cf.new_external_sender(1, b"ds a").unwrap(),
+                jf.new_external_sender(1, b"ds b").unwrap(),
+            ];
+            let listed: Vec<Vec<u8>> = senders
+                .iter()
+                .map(|s| s.external_sender().unwrap())
+                .collect();
+            let mut a = new(cf.as_ref(), 1, "alice");
+            let mut b = new(jf.as_ref(), 1, "bob");
+            a.create_group_with_external_senders(b"ext senders", &options, &listed)
+                .unwrap();
+            let out = a.add_members(&[b.key_package().unwrap()]).unwrap();
+            join(&mut b, &out, &options);
+            for (index, sender) in senders.iter_mut().enumerate() {
+                let index = u32::try_from(index).unwrap();
+                let what = format!("{cn} group, {} sender {index}", sender.name());
+                // The sender proposes to add x (of the creator's implementation); b commits.
+                let mut x = new(cf.as_ref(), 1, "x");
+                let info = a.group_info(true).unwrap();
+                let add = sender
+                    .propose_add(&info, index, &x.key_package().unwrap())
+                    .unwrap();
+                for m in [&mut a, &mut b] {
+                    assert_eq!(m.process(&add).unwrap(), Processed::Proposal, "{what}");
+                }
+                let out = b.commit_pending().unwrap();
+                deliver(&out, &mut [&mut a]);
+                join(&mut x, &out, &options);
+                assert_agree(&[&a, &b, &x], &what);
+                // Then to remove x; a commits.
+                let info = b.group_info(true).unwrap();
+                let leaf = a.leaf_of(b"x").unwrap();
+                let remove = sender.propose_remove(&info, index, leaf).unwrap();
+                for m in [&mut a, &mut b, &mut x] {
+                    assert_eq!(m.process(&remove).unwrap(), Processed::Proposal, "{what}");
+                }
+                let out = a.commit_pending().unwrap();
+                deliver(&out, &mut [&mut b]);
+                assert_agree(&[&a, &b], &what);
+                assert_eq!(a.roster().len(), 2, "{what}");
+            }
+            // A self-add of a member of each implementation, committed by the other side.
+            for (committer_is_a, f) in [(true, &jf), (false, &cf)] {
+                let mut y = new(f.as_ref(), 1, "y");
+                let info = if committer_is_a { &mut b } else { &mut a }
+                    .group_info(true)
+                    .unwrap();
+                let add = y.propose_self_add(&info).unwrap();
+                for m in [&mut a, &mut b] {
+                    assert_eq!(m.process(&add).unwrap(), Processed::Proposal);
+                }
+                let (committer, other) = if committer_is_a {
+                    (&mut a, &mut b)
+                } else {
+                    (&mut b, &mut a)
+                };
+                let out = committer.commit_pending().unwrap();
+                deliver(&out, &mut [other]);
+                join(&mut y, &out, &options);
+                assert_agree(&[&a, &b, &y], "self-add");
+                let leaf = a.leaf_of(b"y").unwrap();
+                let out = a.remove(leaf).unwrap();
+                deliver(&out, &mut [&mut b]);
+            }
+        }
+    }
+}

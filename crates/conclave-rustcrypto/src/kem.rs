@@ -5,8 +5,9 @@
 //! HPKE's key schedule and AEAD part (§5.1) are composed in
 //! `conclave_core::crypto::HpkeInfo`; this module is only the KEM.
 
-use conclave_core::crypto::{CryptoError, HashId, KemId, Secret};
-use zeroize::Zeroizing;
+use conclave_core::crypto::{
+    labeled_expand_info, labeled_extract_ikm, CryptoError, HashId, KemId, Secret,
+};
 
 use crate::{dh, hash, random};
 
@@ -48,12 +49,7 @@ fn suite_id(kem: KemId) -> [u8; 5] {
 
 /// `LabeledExtract(salt, label, ikm)` (§4) with the KEM's suite id.
 fn labeled_extract(kem: KemId, salt: &[u8], label: &[u8], ikm: &[u8]) -> Secret {
-    let sid = suite_id(kem);
-    let mut input = Zeroizing::new(Vec::with_capacity(7 + sid.len() + label.len() + ikm.len()));
-    input.extend_from_slice(b"HPKE-v1");
-    input.extend_from_slice(&sid);
-    input.extend_from_slice(label);
-    input.extend_from_slice(ikm);
+    let input = labeled_extract_ikm(&suite_id(kem), label, ikm);
     hash::extract(params(kem).kdf, salt, &input)
 }
 
@@ -65,14 +61,7 @@ fn labeled_expand(
     info: &[u8],
     len: usize,
 ) -> Result<Secret, CryptoError> {
-    let len16 = u16::try_from(len).map_err(|_| CryptoError::InvalidLength("KEM expand"))?;
-    let sid = suite_id(kem);
-    let mut labeled_info = Vec::with_capacity(2 + 7 + sid.len() + label.len() + info.len());
-    labeled_info.extend_from_slice(&len16.to_be_bytes());
-    labeled_info.extend_from_slice(b"HPKE-v1");
-    labeled_info.extend_from_slice(&sid);
-    labeled_info.extend_from_slice(label);
-    labeled_info.extend_from_slice(info);
+    let labeled_info = labeled_expand_info(&suite_id(kem), label, info, len)?;
     hash::expand(params(kem).kdf, prk, &labeled_info, len)
 }
 

@@ -61,10 +61,19 @@ impl core::fmt::Debug for SqliteStore {
     }
 }
 
-/// The schema version of an open database (0 for a new one).
+/// The schema version of an open database (0 for a new one). Reads only:
+/// a new database is not written until its first migration.
 pub fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);")
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
         .map_err(err)?;
+    if !exists {
+        return Ok(0);
+    }
     let v: Option<u32> = conn
         .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
         .optional()
@@ -73,6 +82,9 @@ pub fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
     Ok(v.unwrap_or(0))
 }
 
+/// Applies the missing migrations, each in one transaction with the
+/// update of `schema_version` (created by the first one), so that a
+/// database is at one version or the next, never in between.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current = schema_version(conn)?;
     if current > SCHEMA_VERSION {
@@ -82,6 +94,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);")
+            .map_err(err)?;
         tx.execute_batch(sql).map_err(err)?;
         tx.execute("DELETE FROM schema_version", []).map_err(err)?;
         tx.execute(

@@ -24,13 +24,17 @@ fn open(dir: &Path, name: &str) -> Client<SqliteStore> {
     Client::open(store, &RustCryptoProvider::new()).unwrap()
 }
 
-/// The child's endless work: alice commits (pending written), bob
-/// processes it, alice merges; each sends the other a message.
+/// The child's endless work: alice commits (pending written), reads a
+/// message bob sent before seeing the commit (the pending state rewritten
+/// too), bob processes the commit, alice merges; each sends the other a
+/// message.
 fn child(dir: &Path) -> ! {
     let mut alice = open(dir, "alice");
     let mut bob = open(dir, "bob");
     loop {
         let out = alice.update(G).unwrap();
+        let m = bob.send(G, b"in flight").unwrap();
+        alice.receive(&m).unwrap();
         bob.receive(&out.message).unwrap();
         alice.merge_pending_commit(G).unwrap();
         let m = alice.send(G, b"ping").unwrap();

@@ -1,5 +1,8 @@
 //! Bytes written to the store by one update commit in a group of N members
-//! (one real member, N - 1 KeyPackages added in one commit).
+//! (two real members, alice and bob, and N - 2 other KeyPackages added in
+//! one commit): alice's commit and merge batches, bob's batch when he
+//! processes the commit, and his batch when he reads an application
+//! message.
 //!
 //! `cargo run --release -p conclave --example commit_bytes -- 100 10000`
 
@@ -32,20 +35,22 @@ fn main() {
     } else {
         sizes
     };
-    println!("| members | whole store (bytes) | update commit batch | of which the commit message | merge batch | commit time |");
-    println!("|---|---|---|---|---|---|");
+    println!("| members | whole store (bytes) | update commit batch | commit message (sent, not stored) | merge batch | receiver's commit batch | receiver's message batch | commit time |");
+    println!("|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let mut alice = client("alice");
         alice.create_group(G).expect("create");
-        let kps = (1..n)
-            .map(|i| {
-                client(&format!("m{i}"))
-                    .generate_key_package(false)
-                    .expect("kp")
-            })
-            .collect();
-        alice.add_members(G, kps).expect("add");
+        let mut bob = client("bob");
+        let mut kps = vec![bob.generate_key_package(false).expect("kp")];
+        kps.extend((2..n).map(|i| {
+            client(&format!("m{i}"))
+                .generate_key_package(false)
+                .expect("kp")
+        }));
+        let added = alice.add_members(G, kps).expect("add");
         alice.merge_pending_commit(G).expect("merge");
+        bob.join(added.welcome.as_ref().expect("welcome"))
+            .expect("join");
         let whole: usize = alice
             .store()
             .scan(b"")
@@ -59,11 +64,16 @@ fn main() {
         alice.merge_pending_commit(G).expect("merge");
         let elapsed = t.elapsed();
         let merge = alice.store().last_batch_bytes;
+        bob.receive(&out.message).expect("receive commit");
+        let received = bob.store().last_batch_bytes;
+        let m = alice.send(G, b"hello").expect("send");
+        bob.receive(&m).expect("receive message");
+        let message_batch = bob.store().last_batch_bytes;
         let message = conclave_core::codec::encode(&out.message)
             .expect("encode")
             .len();
         println!(
-            "| {n} | {whole} | {commit} | {message} | {merge} | {:.1} ms |",
+            "| {n} | {whole} | {commit} | {message} | {merge} | {received} | {message_batch} | {:.1} ms |",
             elapsed.as_secs_f64() * 1000.0
         );
     }

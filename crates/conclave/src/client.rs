@@ -1,17 +1,28 @@
 //! [`Client`]: one identity's KeyPackages and groups over a [`Store`], each
 //! operation one atomic batch (RFC 9420 §9.2 deletion schedule, §12.4
-//! pending commits).
+//! pending commits), with loaded groups cached in memory.
+//!
+//! The cache is write-through: the store stays the source of truth. An
+//! operation takes the group out of the cache (loading it from the store
+//! if it is not there), runs, writes its batch, and puts the group back
+//! only once the batch is written. If anything fails (the MLS engine
+//! refuses, the encoding fails, the store cannot write), the group is not
+//! put back, so the cache is never ahead of or different from the store:
+//! the next operation loads the group again. Loading costs O(N) (the tree
+//! hashes are recomputed), so without the cache every operation on a group
+//! of N members would; with it, an operation costs what the change costs.
+//! Group operations are in [`crate::groups`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use conclave_core::codec::VLBytes;
 use conclave_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair, Signer,
 };
-use conclave_core::group::{CommitOptions, Group, GroupConfig, Member, Received, Services};
-use conclave_core::key_package::{key_package_ref, KeyPackageBuilder, KeyPackageBundle};
-use conclave_core::wire::{Add, Credential, MlsMessage, MlsMessageBody, Proposal, Remove};
+use conclave_core::group::{Group, GroupConfig, Member, Services};
+use conclave_core::key_package::{key_package_ref, KeyPackageBuilder};
+use conclave_core::wire::{Credential, MlsMessage, MlsMessageBody};
 
 use crate::records::*;
 use crate::store::{Store, Write};
@@ -51,11 +62,11 @@ pub enum Incoming {
         /// The group.
         group_id: Vec<u8>,
     },
-    /// A commit from another member, merged.
+    /// A commit from another member (or an external joiner), merged.
     Commit {
         /// The group.
         group_id: Vec<u8>,
-        /// The new epoch.
+        /// The epoch the commit starts.
         epoch: u64,
         /// Leaves added.
         added: Vec<u32>,
@@ -73,14 +84,51 @@ pub enum Incoming {
     },
 }
 
+/// Our own commit, written to the store but not merged yet.
+pub(crate) struct Pending {
+    /// The next epoch, exactly as the pending record holds it.
+    pub group: Group,
+    /// The node records the merge rewrites (as in the pending record).
+    pub nodes: Vec<NodeChange>,
+    /// The encoded commit, to recognise its echo without loading the
+    /// current epoch (`None` when loaded from the store, which does not
+    /// keep it: the current epoch recognises it then).
+    pub message: Option<Vec<u8>>,
+}
+
+impl Pending {
+    /// The pending record of this state.
+    pub fn record(&self) -> Result<Vec<u8>> {
+        to_bytes(&PendingRecord {
+            version: RECORD_VERSION,
+            epoch: self.group.epoch(),
+            state: VLBytes::new(self.group.state_record_bytes()?),
+            nodes: self.nodes.clone(),
+        })
+    }
+}
+
+/// What the cache holds of one group; each part, when present, equals
+/// what the store holds. An entry in the cache always knows whether a
+/// commit of ours is pending: `pending` is `Some` exactly when the store
+/// holds a pending record.
+#[derive(Default)]
+pub(crate) struct Cached {
+    /// The current epoch (`None`: load it from the store when needed).
+    pub current: Option<Group>,
+    /// Our pending commit's next epoch.
+    pub pending: Option<Pending>,
+}
+
 /// One identity's state over a store.
 pub struct Client<S: Store> {
-    store: S,
-    cs: Arc<dyn CipherSuiteProvider>,
-    signer: Arc<SignatureKeyPair>,
-    credential: Credential,
-    services: Services,
-    config: GroupConfig,
+    pub(crate) store: S,
+    pub(crate) cs: Arc<dyn CipherSuiteProvider>,
+    pub(crate) signer: Arc<SignatureKeyPair>,
+    pub(crate) credential: Credential,
+    pub(crate) services: Services,
+    pub(crate) config: GroupConfig,
+    pub(crate) cache: HashMap<Vec<u8>, Cached>,
 }
 
 impl<S: Store> core::fmt::Debug for Client<S> {
@@ -88,13 +136,14 @@ impl<S: Store> core::fmt::Debug for Client<S> {
         f.debug_struct("Client")
             .field("suite", &self.cs.cipher_suite())
             .field("credential", &self.credential)
+            .field("cached_groups", &self.cache.len())
             .finish_non_exhaustive()
     }
 }
 
 /// The writes that store `group`: its state record and the node records
 /// in `changed` (all nodes when `None`).
-fn group_writes(group: &Group, changed: Option<&BTreeSet<u32>>) -> Result<Vec<Write>> {
+pub(crate) fn group_writes(group: &Group, changed: Option<&BTreeSet<u32>>) -> Result<Vec<Write>> {
     let gid = group.group_id().to_vec();
     let mut out = vec![Write::Put(state_key(&gid), group.state_record_bytes()?)];
     match changed {
@@ -182,12 +231,16 @@ impl<S: Store> Client<S> {
             credential,
             services: Services::default(),
             config: GroupConfig::default(),
+            cache: HashMap::new(),
         }
     }
 
     /// Sets the services (clock, identity validation, external PSKs).
+    /// Cached groups are dropped (they hold the old services) and load
+    /// again from the store.
     pub fn set_services(&mut self, services: Services) {
         self.services = services;
+        self.cache.clear();
     }
 
     /// Sets the configuration of groups created or joined from now on.
@@ -200,9 +253,22 @@ impl<S: Store> Client<S> {
         &self.store
     }
 
-    /// The store, mutably (e.g. to reset counters).
+    /// The store, mutably (e.g. to reset counters). Writing to it directly
+    /// bypasses the cache: call [`Client::clear_cache`] after doing so.
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
+    }
+
+    /// Drops every cached group; they load again from the store.
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+
+    /// Whether the current epoch of a group is cached (for tests).
+    pub fn is_cached(&self, group_id: &[u8]) -> bool {
+        self.cache
+            .get(group_id)
+            .is_some_and(|c| c.current.is_some())
     }
 
     /// Our credential.
@@ -251,24 +317,6 @@ impl<S: Store> Client<S> {
         Ok(self.store.scan(KEY_PACKAGES)?.len())
     }
 
-    /// Creates a group of one.
-    pub fn create_group(&mut self, group_id: &[u8]) -> Result<()> {
-        if self.store.get(&state_key(group_id))?.is_some() {
-            return Err(ClientError::Format("the group already exists".into()));
-        }
-        let group = Group::create(
-            self.cs.clone(),
-            self.signer.clone(),
-            self.credential.clone(),
-            group_id.to_vec(),
-            Vec::new(),
-            self.config.clone(),
-            self.services.clone(),
-        )?;
-        self.store.write(group_writes(&group, None)?)?;
-        Ok(())
-    }
-
     /// The ids of our groups.
     pub fn groups(&self) -> Result<Vec<Vec<u8>>> {
         let mut out = BTreeSet::new();
@@ -282,15 +330,10 @@ impl<S: Store> Client<S> {
         Ok(out.into_iter().collect())
     }
 
-    /// Loads a group from the store.
-    pub fn group(&self, group_id: &[u8]) -> Result<Group> {
-        let state = self
-            .store
-            .get(&state_key(group_id))?
-            .ok_or_else(|| ClientError::NotFound("no such group".into()))?;
+    /// The stored node records of a group, by node index.
+    fn stored_nodes(&self, group_id: &[u8]) -> Result<Vec<(u32, Vec<u8>)>> {
         let prefix = nodes_prefix(group_id);
-        let nodes = self
-            .store
+        self.store
             .scan(&prefix)?
             .into_iter()
             .map(|(k, v)| {
@@ -298,247 +341,120 @@ impl<S: Store> Client<S> {
                     .map(|x| (x, v))
                     .ok_or_else(|| ClientError::Format("a bad node key".into()))
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect()
+    }
+
+    fn group_from(&self, state: &[u8], nodes: &[(u32, Vec<u8>)]) -> Result<Group> {
         Ok(Group::from_snapshot_parts(
             self.cs.clone(),
             self.signer.clone(),
-            &state,
-            &nodes,
+            state,
+            nodes,
             self.services.clone(),
         )?)
     }
 
-    /// The members of a group.
-    pub fn members(&self, group_id: &[u8]) -> Result<Vec<Member>> {
-        Ok(self.group(group_id)?.members().collect())
+    /// The current epoch of a group, as the store holds it, loaded afresh
+    /// (bypassing the cache; O(N) in the members).
+    pub fn stored_group(&self, group_id: &[u8]) -> Result<Group> {
+        self.stored(group_id, false)?
+            .current
+            .ok_or_else(|| ClientError::NotFound("no such group".into()))
     }
 
-    /// Commits: the current state (our commit's handshake key used) and the
-    /// next epoch's state are written in one batch before the commit is
-    /// returned. Merge it with [`Client::merge_pending_commit`].
-    pub fn commit(&mut self, group_id: &[u8], options: CommitOptions) -> Result<CommitResult> {
-        let mut group = self.group(group_id)?;
-        let out = group.commit(options)?;
-        let current = group_writes(&group, Some(&BTreeSet::new()))?;
-        let changed = group.changed_nodes(out.pending.staged());
-        group.merge_pending_commit(out.pending)?;
-        let mut nodes = Vec::with_capacity(changed.len());
-        for &x in &changed {
-            nodes.push(NodeChange {
-                index: x,
-                node: group.node_record(x)?.map(VLBytes::new),
-            });
-        }
-        let pending = PendingRecord {
-            version: RECORD_VERSION,
-            epoch: group.epoch(),
-            state: VLBytes::new(group.state_record_bytes()?),
-            nodes,
+    /// A cache entry loaded from the store: the current epoch, and with
+    /// `with_pending` our pending commit's next epoch if there is one (the
+    /// current nodes with the record's changes applied).
+    pub(crate) fn stored(&self, group_id: &[u8], with_pending: bool) -> Result<Cached> {
+        let state = self
+            .store
+            .get(&state_key(group_id))?
+            .ok_or_else(|| ClientError::NotFound("no such group".into()))?;
+        let nodes = self.stored_nodes(group_id)?;
+        let current = self.group_from(&state, &nodes)?;
+        let pending = match self.store.get(&pending_key(group_id))? {
+            Some(bytes) if with_pending => {
+                let p: PendingRecord = from_bytes(&bytes, version_of(&bytes)?)?;
+                let mut next: std::collections::BTreeMap<u32, Vec<u8>> =
+                    nodes.into_iter().collect();
+                for n in &p.nodes {
+                    match &n.node {
+                        Some(v) => next.insert(n.index, v.as_slice().to_vec()),
+                        None => next.remove(&n.index),
+                    };
+                }
+                let next: Vec<_> = next.into_iter().collect();
+                Some(Pending {
+                    group: self.group_from(p.state.as_slice(), &next)?,
+                    nodes: p.nodes,
+                    message: None,
+                })
+            }
+            _ => None,
         };
-        let mut batch = current;
-        batch.push(Write::Put(pending_key(group_id), to_bytes(&pending)?));
-        let bytes_written = batch.iter().map(Write::size).sum();
-        self.store.write(batch)?;
-        Ok(CommitResult {
-            message: out.message,
-            welcome: out.welcome,
-            group_info: out.group_info,
-            epoch: group.epoch(),
-            bytes_written,
+        Ok(Cached {
+            current: Some(current),
+            pending,
         })
     }
 
-    /// Commits Adds of these KeyPackages (as `MlsMessage`s).
-    pub fn add_members(
+    /// The current epoch of a group (from the cache, loaded into it if
+    /// needed).
+    pub fn group(&mut self, group_id: &[u8]) -> Result<&Group> {
+        if !self.is_cached(group_id) {
+            let mut entry = self.take(group_id)?;
+            let group = self.take_current(&mut entry, group_id)?;
+            entry.current = Some(group);
+            self.cache.insert(group_id.to_vec(), entry);
+        }
+        self.cache
+            .get(group_id)
+            .and_then(|c| c.current.as_ref())
+            .ok_or_else(|| ClientError::NotFound("no such group".into()))
+    }
+
+    /// The members of a group.
+    pub fn members(&mut self, group_id: &[u8]) -> Result<Vec<Member>> {
+        Ok(self.group(group_id)?.members().collect())
+    }
+
+    /// A signed GroupInfo of the group's current epoch (§12.4.3), with the
+    /// ratchet tree when `with_tree` and `external_pub` when the group's
+    /// configuration says so: what an external joiner needs
+    /// ([`Client::join_external`]).
+    pub fn group_info(&mut self, group_id: &[u8], with_tree: bool) -> Result<MlsMessage> {
+        Ok(self.group(group_id)?.group_info(with_tree)?)
+    }
+
+    /// Takes a group's cache entry out (loaded from the store if not
+    /// cached): an operation puts it back with [`Client::write_and_cache`]
+    /// once its batch is written, or drops it on failure.
+    pub(crate) fn take(&mut self, group_id: &[u8]) -> Result<Cached> {
+        match self.cache.remove(group_id) {
+            Some(entry) => Ok(entry),
+            None => self.stored(group_id, true),
+        }
+    }
+
+    /// The current epoch out of `entry`, or loaded from the store.
+    pub(crate) fn take_current(&self, entry: &mut Cached, group_id: &[u8]) -> Result<Group> {
+        match entry.current.take() {
+            Some(g) => Ok(g),
+            None => self.stored_group(group_id),
+        }
+    }
+
+    /// Writes `batch`; then, and only then, caches `entry`.
+    pub(crate) fn write_and_cache(
         &mut self,
         group_id: &[u8],
-        key_packages: Vec<MlsMessage>,
-    ) -> Result<CommitResult> {
-        let proposals = key_packages
-            .into_iter()
-            .map(|m| match m.body {
-                MlsMessageBody::KeyPackage(key_package) => Ok(Proposal::Add(Add { key_package })),
-                _ => Err(ClientError::Format("not a KeyPackage".into())),
-            })
-            .collect::<Result<_>>()?;
-        self.commit(
-            group_id,
-            CommitOptions {
-                proposals,
-                ..CommitOptions::default()
-            },
-        )
-    }
-
-    /// Commits Removes of these leaves.
-    pub fn remove_members(&mut self, group_id: &[u8], leaves: &[u32]) -> Result<CommitResult> {
-        let proposals = leaves
-            .iter()
-            .map(|&removed| Proposal::Remove(Remove { removed }))
-            .collect();
-        self.commit(
-            group_id,
-            CommitOptions {
-                proposals,
-                ..CommitOptions::default()
-            },
-        )
-    }
-
-    /// Commits an update of our leaf (a commit with a path and the pending
-    /// proposals).
-    pub fn update(&mut self, group_id: &[u8]) -> Result<CommitResult> {
-        self.commit(
-            group_id,
-            CommitOptions {
-                force_path: true,
-                ..CommitOptions::default()
-            },
-        )
-    }
-
-    fn pending_writes(&self, group_id: &[u8]) -> Result<(u64, Vec<Write>)> {
-        let bytes = self
-            .store
-            .get(&pending_key(group_id))?
-            .ok_or_else(|| ClientError::NotFound("no pending commit".into()))?;
-        let p: PendingRecord = from_bytes(&bytes, version_of(&bytes)?)?;
-        let mut batch = vec![
-            Write::Put(state_key(group_id), p.state.into()),
-            Write::Delete(pending_key(group_id)),
-        ];
-        for n in p.nodes {
-            let key = node_key(group_id, n.index);
-            batch.push(match n.node {
-                Some(v) => Write::Put(key, v.into()),
-                None => Write::Delete(key),
-            });
-        }
-        Ok((p.epoch, batch))
-    }
-
-    /// Applies our pending commit (the delivery service accepted it), in
-    /// one batch. Returns the new epoch.
-    pub fn merge_pending_commit(&mut self, group_id: &[u8]) -> Result<u64> {
-        let (epoch, batch) = self.pending_writes(group_id)?;
+        batch: Vec<Write>,
+        entry: Cached,
+    ) -> Result<()> {
         self.store.write(batch)?;
-        Ok(epoch)
-    }
-
-    /// Forgets our pending commit (the delivery service refused it).
-    pub fn discard_pending_commit(&mut self, group_id: &[u8]) -> Result<()> {
-        self.store
-            .write(vec![Write::Delete(pending_key(group_id))])?;
+        if entry.current.is_some() || entry.pending.is_some() {
+            self.cache.insert(group_id.to_vec(), entry);
+        }
         Ok(())
-    }
-
-    /// Whether a commit of ours is pending in the group.
-    pub fn has_pending_commit(&self, group_id: &[u8]) -> Result<bool> {
-        Ok(self.store.get(&pending_key(group_id))?.is_some())
-    }
-
-    /// Joins from a Welcome with one of our stored KeyPackages (deleted in
-    /// the same batch unless it is a last-resort one). Returns the group id.
-    pub fn join(&mut self, welcome: &MlsMessage) -> Result<Vec<u8>> {
-        let MlsMessageBody::Welcome(w) = &welcome.body else {
-            return Err(ClientError::Format("not a Welcome".into()));
-        };
-        let mut found = None;
-        for s in &w.secrets {
-            let key = key_package_key(s.new_member.as_slice());
-            if let Some(bytes) = self.store.get(&key)? {
-                found = Some((key, bytes));
-                break;
-            }
-        }
-        let (key, bytes) = found
-            .ok_or_else(|| ClientError::NotFound("no KeyPackage of ours in the Welcome".into()))?;
-        let record: KeyPackageRecord = from_bytes(&bytes, version_of(&bytes)?)?;
-        let bundle = KeyPackageBundle {
-            key_package: record.key_package,
-            init_private_key: Secret::new(record.init_private_key.into()),
-            encryption_private_key: Secret::new(record.encryption_private_key.into()),
-        };
-        let group = Group::join(
-            self.cs.clone(),
-            self.signer.clone(),
-            welcome,
-            bundle,
-            None,
-            self.config.clone(),
-            self.services.clone(),
-        )?;
-        let group_id = group.group_id().to_vec();
-        // Replace any earlier state of the same group id (e.g. re-added).
-        let mut batch: Vec<Write> = self
-            .store
-            .scan(&group_prefix(&group_id))?
-            .into_iter()
-            .map(|(k, _)| Write::Delete(k))
-            .collect();
-        batch.extend(group_writes(&group, None)?);
-        if record.last_resort == 0 {
-            batch.push(Write::Delete(key));
-        }
-        self.store.write(batch)?;
-        Ok(group_id)
-    }
-
-    /// Encrypts application data; the sending ratchet's advance is written
-    /// before the message is returned.
-    pub fn send(&mut self, group_id: &[u8], data: &[u8]) -> Result<MlsMessage> {
-        let mut group = self.group(group_id)?;
-        let message = group.encrypt(data, b"")?;
-        self.store
-            .write(group_writes(&group, Some(&BTreeSet::new()))?)?;
-        Ok(message)
-    }
-
-    /// Processes a message for one of our groups; its effect (a ratchet's
-    /// advance, a cached proposal, a merged commit) is written in one batch
-    /// before the result is returned.
-    pub fn receive(&mut self, message: &MlsMessage) -> Result<Incoming> {
-        let group_id = message_group_id(message)
-            .ok_or_else(|| ClientError::Format("not a group message".into()))?
-            .to_vec();
-        let mut group = self.group(&group_id)?;
-        match group.process(message)? {
-            Received::Application { sender, data, .. } => {
-                self.store
-                    .write(group_writes(&group, Some(&BTreeSet::new()))?)?;
-                Ok(Incoming::Application {
-                    group_id,
-                    sender: sender.0,
-                    data,
-                })
-            }
-            Received::Proposal { .. } => {
-                self.store
-                    .write(group_writes(&group, Some(&BTreeSet::new()))?)?;
-                Ok(Incoming::Proposal { group_id })
-            }
-            Received::Commit(staged) => {
-                let changed = group.changed_nodes(&staged);
-                let added = staged.added().iter().map(|(l, _)| l.0).collect();
-                let removed = staged.removed().iter().map(|(l, _)| l.0).collect();
-                let self_removed = staged.self_removed();
-                group.merge_staged_commit(staged)?;
-                let mut batch = group_writes(&group, Some(&changed))?;
-                // Another member's commit won: ours can never be merged.
-                batch.push(Write::Delete(pending_key(&group_id)));
-                self.store.write(batch)?;
-                Ok(Incoming::Commit {
-                    group_id,
-                    epoch: group.epoch(),
-                    added,
-                    removed,
-                    self_removed,
-                })
-            }
-            Received::OwnCommit => {
-                let epoch = self.merge_pending_commit(&group_id)?;
-                Ok(Incoming::OwnCommit { group_id, epoch })
-            }
-        }
     }
 }

@@ -13,6 +13,13 @@
 //! changed plus the group's state record (see
 //! [`conclave_core::group::snapshot`]).
 //!
+//! Loaded groups stay cached in the [`Client`], write-through: the store is
+//! the source of truth, a group goes back into the cache only once its
+//! batch is written, and a failed operation drops it (it loads again), so
+//! the cache never differs from the store. Groups are joined from a
+//! Welcome ([`Client::join`]) or by an external commit from a GroupInfo
+//! ([`Client::join_external`], §12.4.3.2).
+//!
 //! ```
 //! use conclave::{Client, Incoming, MemoryStore};
 //! use conclave_core::crypto::CipherSuite;
@@ -39,6 +46,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod groups;
 mod records;
 mod store;
 

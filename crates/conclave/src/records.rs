@@ -43,7 +43,7 @@ pub(crate) struct KeyPackageRecord {
 }
 
 /// One node record to rewrite (`None`: delete it).
-#[derive(Debug, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize)]
+#[derive(Debug, Clone, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize)]
 pub(crate) struct NodeChange {
     pub index: u32,
     pub node: Option<VLBytes>,

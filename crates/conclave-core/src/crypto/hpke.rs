@@ -10,9 +10,14 @@
 //! encryption (sequence number 0) is needed by MLS. The construction is
 //! checked against RFC 9180's test vectors and the MLS vectors.
 
+use zeroize::Zeroizing;
+
 use super::{CipherSuiteProvider, CryptoError, Secret};
 
 const MODE_BASE: u8 = 0x00;
+
+/// The version label of every HPKE labelled operation (RFC 9180 §4).
+const HPKE_V1: &[u8] = b"HPKE-v1";
 
 /// The HPKE `suite_id`: `"HPKE" || I2OSP(kem_id, 2) || I2OSP(kdf_id, 2) || I2OSP(aead_id, 2)`.
 fn suite_id(cs: &dyn CipherSuiteProvider) -> [u8; 10] {
@@ -25,25 +30,52 @@ fn suite_id(cs: &dyn CipherSuiteProvider) -> [u8; 10] {
     id
 }
 
-/// `LabeledExtract(salt, label, ikm)` of RFC 9180 §4.
+/// The input keying material of RFC 9180 §4 `LabeledExtract` for a given
+/// `suite_id`: `"HPKE-v1" || suite_id || label || ikm`. Shared with providers
+/// that compose a DHKEM (§4.1, whose `suite_id` is `"KEM" || kem_id`), so the
+/// labelling lives in one place.
+pub fn labeled_extract_ikm(suite_id: &[u8], label: &[u8], ikm: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut input = Zeroizing::new(Vec::with_capacity(
+        HPKE_V1.len() + suite_id.len() + label.len() + ikm.len(),
+    ));
+    input.extend_from_slice(HPKE_V1);
+    input.extend_from_slice(suite_id);
+    input.extend_from_slice(label);
+    input.extend_from_slice(ikm);
+    input
+}
+
+/// The info of RFC 9180 §4 `LabeledExpand` for a given `suite_id`:
+/// `I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info`; fails when `L`
+/// does not fit in two bytes.
+pub fn labeled_expand_info(
+    suite_id: &[u8],
+    label: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Result<Vec<u8>, CryptoError> {
+    let len16 = u16::try_from(len).map_err(|_| CryptoError::InvalidLength("HPKE expand"))?;
+    let mut labeled_info =
+        Vec::with_capacity(2 + HPKE_V1.len() + suite_id.len() + label.len() + info.len());
+    labeled_info.extend_from_slice(&len16.to_be_bytes());
+    labeled_info.extend_from_slice(HPKE_V1);
+    labeled_info.extend_from_slice(suite_id);
+    labeled_info.extend_from_slice(label);
+    labeled_info.extend_from_slice(info);
+    Ok(labeled_info)
+}
+
+/// `LabeledExtract(salt, label, ikm)` of RFC 9180 §4 with the HPKE suite id.
 fn labeled_extract(
     cs: &dyn CipherSuiteProvider,
     salt: &[u8],
     label: &[u8],
     ikm: &[u8],
 ) -> Result<Secret, CryptoError> {
-    let sid = suite_id(cs);
-    let mut input = Vec::with_capacity(7 + sid.len() + label.len() + ikm.len());
-    input.extend_from_slice(b"HPKE-v1");
-    input.extend_from_slice(&sid);
-    input.extend_from_slice(label);
-    input.extend_from_slice(ikm);
-    let out = cs.kdf_extract(salt, &input);
-    zeroize::Zeroize::zeroize(&mut input);
-    out
+    cs.kdf_extract(salt, &labeled_extract_ikm(&suite_id(cs), label, ikm))
 }
 
-/// `LabeledExpand(prk, label, info, L)` of RFC 9180 §4.
+/// `LabeledExpand(prk, label, info, L)` of RFC 9180 §4 with the HPKE suite id.
 fn labeled_expand(
     cs: &dyn CipherSuiteProvider,
     prk: &[u8],
@@ -51,15 +83,11 @@ fn labeled_expand(
     info: &[u8],
     len: usize,
 ) -> Result<Secret, CryptoError> {
-    let len16 = u16::try_from(len).map_err(|_| CryptoError::InvalidLength("HPKE expand"))?;
-    let sid = suite_id(cs);
-    let mut labeled_info = Vec::with_capacity(2 + 7 + sid.len() + label.len() + info.len());
-    labeled_info.extend_from_slice(&len16.to_be_bytes());
-    labeled_info.extend_from_slice(b"HPKE-v1");
-    labeled_info.extend_from_slice(&sid);
-    labeled_info.extend_from_slice(label);
-    labeled_info.extend_from_slice(info);
-    cs.kdf_expand(prk, &labeled_info, len)
+    cs.kdf_expand(
+        prk,
+        &labeled_expand_info(&suite_id(cs), label, info, len)?,
+        len,
+    )
 }
 
 /// The part of the base-mode key schedule that depends only on `info`: the

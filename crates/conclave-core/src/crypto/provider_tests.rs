@@ -82,6 +82,13 @@ fn fails_with<T>(what: &str, expected: CryptoError, r: Result<T, CryptoError>) -
     }
 }
 
+/// The first `n` bytes of `b` (`what` names the value in the error when `b`
+/// is shorter).
+fn prefix<'a>(what: &str, b: &'a [u8], n: usize) -> Result<&'a [u8], String> {
+    b.get(..n)
+        .ok_or_else(|| format!("{what}: {} bytes, fewer than {n}", b.len()))
+}
+
 fn flip_last(b: &[u8]) -> Vec<u8> {
     let mut v = b.to_vec();
     if let Some(x) = v.last_mut() {
@@ -294,15 +301,34 @@ pub fn check_aead(cs: &dyn CipherSuiteProvider) -> Check {
     )?;
     fails(
         "AEAD truncated below the tag",
-        cs.aead_open(&key, &nonce, aad, &ct[..ct.len().min(aead.tag_len() - 1)]),
+        cs.aead_open(
+            &key,
+            &nonce,
+            aad,
+            prefix(
+                "AEAD ciphertext",
+                &ct,
+                ct.len().min(aead.tag_len().saturating_sub(1)),
+            )?,
+        ),
     )?;
     fails(
         "AEAD short key",
-        cs.aead_seal(&key[..nk - 1], &nonce, aad, pt),
+        cs.aead_seal(
+            prefix("AEAD key", &key, nk.saturating_sub(1))?,
+            &nonce,
+            aad,
+            pt,
+        ),
     )?;
     fails(
         "AEAD short nonce",
-        cs.aead_seal(&key, &nonce[..nn - 1], aad, pt),
+        cs.aead_seal(
+            &key,
+            prefix("AEAD nonce", &nonce, nn.saturating_sub(1))?,
+            aad,
+            pt,
+        ),
     )?;
     let mut long_nonce = nonce.clone();
     long_nonce.push(0);

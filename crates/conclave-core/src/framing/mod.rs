@@ -38,7 +38,9 @@ mod unprotect;
 
 pub use private_content::{decode_private_content, encode_private_content, PaddingPolicy};
 pub use protect::{membership_tag, protect_private, protect_public, sign_content};
-pub use unprotect::{unprotect, unprotect_private, unprotect_public};
+pub use unprotect::{
+    unprotect, unprotect_private, unprotect_public, unprotect_received, ReceivedContent,
+};
 
 use crate::crypto::{CipherSuiteProvider, Secret};
 use crate::tree::LeafIndex;

@@ -82,6 +82,16 @@ pub fn decode_private_content(
     content_type: ContentType,
     plaintext: &[u8],
 ) -> Result<(FramedContentBody, FramedContentAuthData)> {
+    decode_private_content_with_len(content_type, plaintext).map(|(body, auth, _)| (body, auth))
+}
+
+/// [`decode_private_content`], also returning the length of the content and
+/// auth data as received (the plaintext without its padding), so that the
+/// received bytes can be hashed rather than re-encoded (§5.2, §8.2).
+pub(crate) fn decode_private_content_with_len(
+    content_type: ContentType,
+    plaintext: &[u8],
+) -> Result<(FramedContentBody, FramedContentAuthData, usize)> {
     let malformed = |e: tls_codec::Error| DecodeError::new("PrivateMessageContent", e);
     let (body, rest) = match content_type {
         ContentType::Application => VLBytes::tls_deserialize_bytes(plaintext)
@@ -97,5 +107,5 @@ pub fn decode_private_content(
     if padding.iter().any(|&b| b != 0) {
         return Err(ProtocolError::NonZeroPadding.into());
     }
-    Ok((body, auth))
+    Ok((body, auth, plaintext.len().saturating_sub(padding.len())))
 }

@@ -3,10 +3,17 @@
 //! has been checked. The order of the checks is drawn in the module
 //! documentation of [`crate::framing`]; each failed check is its own
 //! [`ProtocolError`] variant.
+//!
+//! [`unprotect_received`] also hands back the `AuthenticatedContent`'s
+//! encoding as received ([`ReceivedContent`]): a PublicMessage's bytes less
+//! the version in front and the membership tag behind, or a PrivateMessage's
+//! header fields followed by its decrypted content and auth data (padding
+//! dropped). The ProposalRef (§5.2) and the confirmed transcript hash (§8.2)
+//! are computed over these bytes, never over a re-encoding.
 
 use subtle::ConstantTimeEq;
 
-use crate::codec::{decode_exact, encode, VLByteSlice};
+use crate::codec::{decode_exact, encode, Serialize, VLByteSlice};
 use crate::crypto::verify_with_label;
 use crate::error::Result;
 use crate::schedule::{sender_data_key_nonce, SecretTree};
@@ -18,7 +25,7 @@ use crate::wire::{
 };
 use crate::{Error, ProtocolError};
 
-use super::private_content::decode_private_content;
+use super::private_content::decode_private_content_with_len;
 use super::protect::{apply_reuse_guard, membership_tag, ratchet_of, TBS_LABEL};
 use super::{EpochKeys, MemberKeys};
 
@@ -48,6 +55,94 @@ pub fn unprotect(
             "wire format {} is not a framed message",
             wire_format.0
         ))),
+    }
+}
+
+/// A framed message's content that passed every check of §6, with the
+/// encoding of its `AuthenticatedContent` as received.
+#[derive(Debug, Clone)]
+pub struct ReceivedContent {
+    /// The content, decoded.
+    pub content: AuthenticatedContent,
+    /// `wire_format || FramedContent || FramedContentAuthData`, as received.
+    pub encoded: Vec<u8>,
+}
+
+impl ReceivedContent {
+    /// The `ConfirmedTranscriptHashInput` of a commit (§8.2): the received
+    /// encoding without its trailing confirmation tag.
+    pub fn transcript_input(&self) -> Result<&[u8]> {
+        let tag = self
+            .content
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or(ProtocolError::ConfirmationTagMismatch)?;
+        Ok(crate::schedule::confirmed_input_of_authenticated_content(
+            &self.encoded,
+            tag.as_slice().len(),
+        )?
+        .0)
+    }
+}
+
+/// [`unprotect`], keeping the received encoding of the content
+/// ([`ReceivedContent`]). `bytes` is the MLSMessage as received, which
+/// `message` was decoded from (`codec::decode_exact`).
+pub fn unprotect_received(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: MlsMessage,
+    bytes: &[u8],
+) -> Result<ReceivedContent> {
+    let group_version = keys.group_context.version;
+    if message.version != group_version {
+        return Err(ProtocolError::VersionMismatch {
+            message: message.version.0,
+            group: group_version.0,
+        }
+        .into());
+    }
+    match message.body {
+        MlsMessageBody::PublicMessage(m) => {
+            // MLSMessage = version (2 bytes) || wire_format || PublicMessage,
+            // and PublicMessage = content || auth || [membership_tag<V>].
+            let tail = match &m.membership_tag {
+                Some(tag) => varint_len(tag.as_slice().len()) + tag.as_slice().len(),
+                None => 0,
+            };
+            let encoded = bytes
+                .get(2..bytes.len().saturating_sub(tail))
+                .filter(|ac| ac.starts_with(&WireFormat::PUBLIC_MESSAGE.0.to_be_bytes()))
+                .ok_or(Error::Misuse(
+                    "the bytes given are not the message's encoding".into(),
+                ))?
+                .to_vec();
+            let content = unprotect_public(keys, members, m)?;
+            Ok(ReceivedContent { content, encoded })
+        }
+        MlsMessageBody::PrivateMessage(m) => {
+            let (content, encoded) = private(keys, members, tree, &m, true)?;
+            let encoded = encoded.ok_or(Error::Internal("no encoding of a private message"))?;
+            Ok(ReceivedContent { content, encoded })
+        }
+        MlsMessageBody::Welcome(_)
+        | MlsMessageBody::GroupInfo(_)
+        | MlsMessageBody::KeyPackage(_) => Err(Error::Misuse(format!(
+            "wire format {} is not a framed message",
+            message.wire_format().0
+        ))),
+    }
+}
+
+/// The length of the QUIC-style varint header of an `opaque x<V>` of `len`
+/// bytes (RFC 9420 §2.1.2).
+fn varint_len(len: usize) -> usize {
+    match len {
+        0..=63 => 1,
+        64..=16383 => 2,
+        _ => 4,
     }
 }
 
@@ -204,6 +299,20 @@ pub fn unprotect_private(
     tree: &mut SecretTree,
     message: &PrivateMessage,
 ) -> Result<AuthenticatedContent> {
+    Ok(private(keys, members, tree, message, false)?.0)
+}
+
+/// [`unprotect_private`], with the received encoding of the
+/// AuthenticatedContent when `keep_encoding`: the header fields of the
+/// FramedContent (from the PrivateMessage) followed by the decrypted
+/// content and auth data, without the padding.
+fn private(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: &PrivateMessage,
+    keep_encoding: bool,
+) -> Result<(AuthenticatedContent, Option<Vec<u8>>)> {
     let cs = keys.cs;
     check_group_and_epoch(keys, message.group_id.as_slice(), message.epoch)?;
     let content_type = message.content_type;
@@ -252,7 +361,7 @@ pub fn unprotect_private(
                 )
                 .map_err(|_| ProtocolError::ContentDecryptionFailed)?;
             let plaintext = zeroize::Zeroizing::new(plaintext);
-            let (body, auth) = decode_private_content(content_type, &plaintext)?;
+            let (body, auth, used) = decode_private_content_with_len(content_type, &plaintext)?;
             let content = FramedContent {
                 group_id: message.group_id.clone(),
                 epoch: message.epoch,
@@ -267,13 +376,43 @@ pub fn unprotect_private(
                 &content,
                 &auth,
             )?;
-            Ok((content, auth))
+            let encoded = if keep_encoding {
+                let mut out = Vec::with_capacity(used.saturating_add(64));
+                serialize_header(&content, &mut out)?;
+                out.extend_from_slice(plaintext.get(..used).unwrap_or_default());
+                Some(out)
+            } else {
+                None
+            };
+            Ok((content, auth, encoded))
         },
     )?;
-    let (content, auth) = content;
-    Ok(AuthenticatedContent {
-        wire_format: WireFormat::PRIVATE_MESSAGE,
-        content,
-        auth,
-    })
+    let (content, auth, encoded) = content;
+    Ok((
+        AuthenticatedContent {
+            wire_format: WireFormat::PRIVATE_MESSAGE,
+            content,
+            auth,
+        },
+        encoded,
+    ))
+}
+
+/// Writes `wire_format || group_id || epoch || sender || authenticated_data
+/// || content_type` of a PrivateMessage's content: the AuthenticatedContent's
+/// bytes before the content proper.
+fn serialize_header(content: &FramedContent, out: &mut Vec<u8>) -> Result<()> {
+    let failed = |_| Error::Internal("a FramedContent header could not be encoded");
+    WireFormat::PRIVATE_MESSAGE
+        .tls_serialize(out)
+        .map_err(failed)?;
+    content.group_id.tls_serialize(out).map_err(failed)?;
+    content.epoch.tls_serialize(out).map_err(failed)?;
+    content.sender.tls_serialize(out).map_err(failed)?;
+    content
+        .authenticated_data
+        .tls_serialize(out)
+        .map_err(failed)?;
+    content.content_type().tls_serialize(out).map_err(failed)?;
+    Ok(())
 }

@@ -6,16 +6,20 @@
 //! in its first commit with the branch PSK of this group's current epoch
 //! (a fresh nonce of Nh bytes), so the Welcome is for epoch 1.
 //! [`Group::join_branch`] checks, besides [`Group::join`]: the PSK, epoch 1,
-//! the same version and suite, and every member of the branch presents the
-//! identity of a member of this group (§12.4.3.1).
+//! the same version and suite (each its own error), and every member of the
+//! branch presents the identity of a member of this group (§11.3,
+//! §12.4.3.1).
 
 use std::sync::Arc;
 
-use crate::crypto::{CipherSuiteProvider, Signer};
+use crate::crypto::{CipherSuite, CipherSuiteProvider, Signer};
 use crate::error::Result;
 use crate::key_package::KeyPackageBundle;
 use crate::tree::TreeView;
-use crate::wire::{Extension, KeyPackage, MlsMessage, RatchetTreeNodes, ResumptionPskUsage};
+use crate::wire::{
+    Extension, KeyPackage, MlsMessage, MlsMessageBody, ProtocolVersion, RatchetTreeNodes,
+    ResumptionPskUsage,
+};
 use crate::{Error, ProtocolError};
 
 use super::{Group, GroupConfig, Services};
@@ -51,6 +55,15 @@ impl Group {
     }
 
     /// Joins a branch of this group from its Welcome (§11.3, §12.4.3.1).
+    ///
+    /// Before anything is decrypted, the Welcome's `version` (of its
+    /// MLSMessage) and `cipher_suite` must be the old group's
+    /// ([`ProtocolError::BranchVersionMismatch`],
+    /// [`ProtocolError::BranchCipherSuiteMismatch`]); after the join of
+    /// [`Group::join`] with the branch PSK and epoch 1, the new
+    /// GroupContext must agree as well, and every member of the branch must
+    /// present the identity of a member of this group
+    /// ([`ProtocolError::BranchMemberNotInOldGroup`]).
     #[allow(clippy::too_many_arguments)]
     pub fn join_branch(
         &self,
@@ -62,6 +75,7 @@ impl Group {
         config: GroupConfig,
         services: Services,
     ) -> Result<Group> {
+        self.check_branch_params(welcome.version, self.welcome_suite(welcome)?)?;
         let group = self.join_resumed(
             cs,
             signer,
@@ -72,12 +86,7 @@ impl Group {
             config,
             services,
         )?;
-        if group.context().version != self.context().version {
-            return Err(ProtocolError::BranchMismatch("another protocol version").into());
-        }
-        if group.cipher_suite() != self.cipher_suite() {
-            return Err(ProtocolError::BranchMismatch("another ciphersuite").into());
-        }
+        self.check_branch_params(group.context().version, group.cipher_suite())?;
         let identity = self.services.identity.as_ref();
         let old: Vec<Vec<u8>> = self
             .public
@@ -85,13 +94,38 @@ impl Group {
             .members()
             .filter_map(|(_, n)| identity.identity(&n.credential).ok())
             .collect();
-        for (_, leaf) in group.public.tree.members() {
-            if !old.contains(&identity.identity(&leaf.credential)?) {
-                return Err(
-                    ProtocolError::BranchMismatch("a member is not in the old group").into(),
-                );
+        for (leaf, node) in group.public.tree.members() {
+            if !old.contains(&identity.identity(&node.credential)?) {
+                return Err(ProtocolError::BranchMemberNotInOldGroup { leaf: leaf.0 }.into());
             }
         }
         Ok(group)
+    }
+
+    fn welcome_suite(&self, welcome: &MlsMessage) -> Result<CipherSuite> {
+        match &welcome.body {
+            MlsMessageBody::Welcome(w) => Ok(w.cipher_suite),
+            _ => Err(Error::Misuse("the message is not a Welcome".into())),
+        }
+    }
+
+    /// §11.3: a branch keeps the old group's version and cipher suite.
+    fn check_branch_params(&self, version: ProtocolVersion, suite: CipherSuite) -> Result<()> {
+        let old = self.context();
+        if version != old.version {
+            return Err(ProtocolError::BranchVersionMismatch {
+                old: old.version.0,
+                branch: version.0,
+            }
+            .into());
+        }
+        if suite != old.cipher_suite {
+            return Err(ProtocolError::BranchCipherSuiteMismatch {
+                old: old.cipher_suite.0,
+                branch: suite.0,
+            }
+            .into());
+        }
+        Ok(())
     }
 }

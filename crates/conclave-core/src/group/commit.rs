@@ -30,7 +30,7 @@ use crate::Error;
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, proposal_ref, Listed};
 use super::state::CachedProposal;
-use super::{message_bytes, Group, HandshakePolicy};
+use super::{message_hash, Group, HandshakePolicy};
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -98,6 +98,13 @@ pub struct Forgery {
     pub extra_refs: Vec<Vec<u8>>,
     /// Put this LeafNode in the tree instead of the first added KeyPackage's.
     pub swap_added_leaf: Option<crate::wire::LeafNode>,
+    /// Give the path's leaf node the encryption key of this (other) leaf of
+    /// the tree, re-signed (§12.4.2: no key of the path may be in the tree).
+    pub leaf_key_from: Option<LeafIndex>,
+    /// Give the path's first parent node the encryption key of this leaf of
+    /// the tree, with the parent hashes and the leaf's signature redone so
+    /// that only the duplicate key is wrong.
+    pub parent_key_from: Option<LeafIndex>,
 }
 
 /// The nodes of a tree view as a `ratchet_tree` (trailing blanks dropped).
@@ -221,7 +228,7 @@ impl Group {
             reference: reference.clone(),
             proposal,
             sender,
-            own_message: Some(message_bytes(&message)?),
+            own_message_hash: Some(message_hash(self.cs.as_ref(), &message)?),
         });
         Ok((message, reference))
     }
@@ -364,24 +371,34 @@ impl Group {
                 self.signer.as_ref(),
                 self.group_id(),
             )?;
-            let kept = if forgery.keep_leaf_key {
-                let mut leaf = p.leaf_node().clone();
-                leaf.encryption_key = template.encryption_key.clone();
-                let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
-                    group_id: self.group_id(),
-                    leaf_index: own.0,
-                }))?;
-                leaf.signature =
-                    sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
-                diff.set_leaf(own, Some(leaf.clone()))?;
-                Some(leaf)
-            } else {
-                None
+            let forged = forge_path(&mut diff, cs, own, &template, forgery)?;
+            let kept = match forged {
+                Some((key, parent)) => {
+                    let mut leaf = diff
+                        .leaf(own)
+                        .cloned()
+                        .ok_or(Error::Internal("our own leaf is blank"))?;
+                    if let Some(key) = key {
+                        leaf.encryption_key = key;
+                    }
+                    let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+                        group_id: self.group_id(),
+                        leaf_index: own.0,
+                    }))?;
+                    leaf.signature =
+                        sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
+                    diff.set_leaf(own, Some(leaf.clone()))?;
+                    Some((leaf, parent))
+                }
+                None => None,
             };
             context.tree_hash = diff.root_hash(cs)?.into();
             let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
-            if let Some(leaf) = kept {
+            if let Some((leaf, parent)) = kept {
                 update_path.leaf_node = leaf;
+                if let (Some(key), Some(node)) = (parent, update_path.nodes.first_mut()) {
+                    node.encryption_key = key;
+                }
             }
             new_path = Some(p);
             Some(update_path)
@@ -515,7 +532,7 @@ impl Group {
             }),
         };
         let message = self.protect(content)?;
-        self.own.pending_commit = Some(message_bytes(&message)?);
+        self.own.pending_commit_hash = Some(message_hash(self.cs.as_ref(), &message)?);
         Ok(CommitOutput {
             message,
             welcome,
@@ -528,4 +545,53 @@ impl Group {
     pub fn merge_pending_commit(&mut self, pending: PendingCommit) -> Result<()> {
         self.merge_staged_commit(pending.staged)
     }
+}
+
+/// The test forgeries of a new path (`keep_leaf_key`, `leaf_key_from`,
+/// `parent_key_from`), applied to `diff`: the leaf's new encryption key (the
+/// caller re-signs the leaf) and the first path node's new key. `None` when
+/// no forgery of the path is asked for.
+#[allow(clippy::type_complexity)]
+fn forge_path(
+    diff: &mut crate::tree::TreeDiff<'_>,
+    cs: &dyn CipherSuiteProvider,
+    own: LeafIndex,
+    template: &crate::wire::LeafNode,
+    forgery: &Forgery,
+) -> Result<Option<(Option<VLBytes>, Option<VLBytes>)>> {
+    let key_of = |diff: &crate::tree::TreeDiff<'_>, leaf: LeafIndex| {
+        diff.leaf(leaf)
+            .map(|l| l.encryption_key.clone())
+            .ok_or(Error::Misuse("the forgery names a blank leaf".into()))
+    };
+    let leaf_key = match (forgery.keep_leaf_key, forgery.leaf_key_from) {
+        (true, _) => Some(template.encryption_key.clone()),
+        (false, Some(l)) => Some(key_of(diff, l)?),
+        (false, None) => None,
+    };
+    let parent_key = match forgery.parent_key_from {
+        Some(l) => {
+            let key = key_of(diff, l)?;
+            let (first, _) = *diff
+                .filtered_direct_path(own)
+                .first()
+                .ok_or(Error::Misuse("the forgery needs a non-empty path".into()))?;
+            let mut node = diff
+                .parent(first)
+                .cloned()
+                .ok_or(Error::Internal("a blank node on a new path"))?;
+            node.encryption_key = key.clone();
+            diff.set_parent(first, Some(node))?;
+            let leaf_parent_hash = crate::tree::parent_hash::set_path_parent_hashes(diff, cs, own)?;
+            let mut leaf = diff
+                .leaf(own)
+                .cloned()
+                .ok_or(Error::Internal("our own leaf is blank"))?;
+            leaf.leaf_node_source = LeafNodeSource::Commit(leaf_parent_hash.into());
+            diff.set_leaf(own, Some(leaf))?;
+            Some(key)
+        }
+        None => None,
+    };
+    Ok((leaf_key.is_some() || parent_key.is_some()).then_some((leaf_key, parent_key)))
 }

@@ -14,28 +14,28 @@
 use std::sync::Arc;
 
 use crate::codec::{encode, VLBytes};
+use crate::credential::IdentityValidator;
 use crate::crypto::{CipherSuiteProvider, HpkeInfo, Secret, Signer};
 use crate::error::Result;
-use crate::framing::{protect_public, sign_content, EpochKeys};
+use crate::framing::{protect_public, sign_content, EpochKeys, ReceivedContent};
 use crate::key_package::default_capabilities;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_group_info,
     InitSecret, PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
-use crate::tree::validate::{
-    check_unique_keys, validate_tree, GroupRequirements, LeafContext, TreeValidation,
-};
+use crate::tree::validate::{validate_tree, GroupRequirements, LeafContext, TreeValidation};
 use crate::tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeView};
 use crate::wire::extension::{check_unique_types, find_payload};
 use crate::wire::{
-    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, ExternalInit,
-    ExternalPub, FramedContent, FramedContentBody, GroupContext, GroupInfo, LeafNode,
-    LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
-    ProposalOrRef, RatchetTreeExtension, RatchetTreeNodes, Remove, Sender, WireFormat,
+    Commit, ConfirmedTranscriptHashInput, Credential, ExternalInit, ExternalPub, FramedContent,
+    FramedContentBody, GroupContext, GroupInfo, LeafNode, LeafNodeSource, MlsMessage,
+    MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, RatchetTreeExtension,
+    RatchetTreeNodes, Remove, Sender, WireFormat,
 };
 use crate::{Error, ProtocolError};
 
+use super::key_index::{check_new_keys, KeyIndex};
 use super::process::{NextEpoch, StagedCommit};
 use super::proposals::{apply, check_extension_support, required_capabilities, Listed};
 use super::state::PublicState;
@@ -49,7 +49,9 @@ pub const EXTERNAL_INIT_LABEL: &[u8] = b"MLS 1.0 external init secret";
 pub enum RemovePrior {
     /// This leaf.
     Leaf(LeafIndex),
-    /// The (first) member whose credential presents our identity.
+    /// The member whose credential presents our identity; if several do,
+    /// the one with our signature key, else the join fails with
+    /// [`ProtocolError::AmbiguousIdentity`].
     SameIdentity,
 }
 
@@ -119,7 +121,49 @@ pub(crate) fn verified_tree(
             context.cipher_suite,
         )?;
     }
+    super::external_proposal::validate_external_senders(
+        services.identity.as_ref(),
+        &context.extensions,
+        context.cipher_suite,
+    )?;
     Ok(tree)
+}
+
+/// The leaf a resync by identity removes (§12.4.3.2: the removed leaf must
+/// be the joiner's own prior appearance). The member presenting our
+/// identity if there is one; if several do, the one among them with our
+/// signature key; otherwise the choice is ambiguous and refused
+/// ([`ProtocolError::AmbiguousIdentity`]) rather than guessed: the caller
+/// names the leaf with [`RemovePrior::Leaf`].
+fn prior_leaf_by_identity(
+    tree: &RatchetTree,
+    identity: &dyn IdentityValidator,
+    credential: &Credential,
+    signature_key: &[u8],
+) -> Result<LeafIndex> {
+    let id = identity.identity(credential)?;
+    let same: Vec<(LeafIndex, &LeafNode)> = tree
+        .members()
+        .filter(|(_, n)| identity.identity(&n.credential).is_ok_and(|x| x == id))
+        .collect();
+    match same.as_slice() {
+        [] => Err(Error::Misuse("no member presents our identity".into())),
+        [(leaf, _)] => Ok(*leaf),
+        several => {
+            let keyed: Vec<LeafIndex> = several
+                .iter()
+                .filter(|(_, n)| n.signature_key.as_slice() == signature_key)
+                .map(|(l, _)| *l)
+                .collect();
+            match keyed.as_slice() {
+                [leaf] => Ok(*leaf),
+                _ => Err(ProtocolError::AmbiguousIdentity {
+                    count: several.len(),
+                }
+                .into()),
+            }
+        }
+    }
 }
 
 /// `init_secret` of an external commit, on the joiner's side (§8.3).
@@ -168,20 +212,12 @@ impl Group {
         let prior = match &options.remove_prior {
             None => None,
             Some(RemovePrior::Leaf(leaf)) => Some(*leaf),
-            Some(RemovePrior::SameIdentity) => {
-                let id = services.identity.identity(&credential)?;
-                let found = tree.members().find(|(_, n)| {
-                    services
-                        .identity
-                        .identity(&n.credential)
-                        .is_ok_and(|x| x == id)
-                });
-                Some(
-                    found
-                        .map(|(l, _)| l)
-                        .ok_or(Error::Misuse("no member presents our identity".into()))?,
-                )
-            }
+            Some(RemovePrior::SameIdentity) => Some(prior_leaf_by_identity(
+                &tree,
+                services.identity.as_ref(),
+                &credential,
+                signer.public_key(),
+            )?),
         };
         let mut proposals = vec![Proposal::ExternalInit(ExternalInit {
             kem_output: kem_output.into(),
@@ -216,9 +252,16 @@ impl Group {
         };
         let mut diff = tree.diff();
         if let Some(leaf) = prior {
-            if diff.leaf(leaf).is_none() {
+            let Some(old) = diff.leaf(leaf) else {
                 return Err(Error::Misuse("remove_prior names a blank leaf".into()));
-            }
+            };
+            // §12.4.3.2: the removed leaf must be our own prior appearance;
+            // every receiver checks it (below, in the receiving path), so
+            // refuse to build a commit they would all reject.
+            services
+                .identity
+                .validate_successor(&old.credential, &template.credential)
+                .map_err(|_| ProtocolError::ExternalCommitRemovesOtherIdentity)?;
             diff.remove_leaf(leaf)?;
         }
         let own = diff.add_leaf(template.clone())?;
@@ -314,7 +357,7 @@ impl Group {
     /// §12.4.3.2).
     pub(crate) fn stage_external_commit(
         &self,
-        content: &AuthenticatedContent,
+        content: &ReceivedContent,
         commit: &Commit,
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
@@ -389,7 +432,12 @@ impl Group {
         }
         check_extension_support(&diff, &self.public.context.extensions)?;
         apply_received_path(&mut diff, cs, committer, path)?;
-        check_unique_keys(&diff)?;
+        // The joiner's leaf and path keys are unique in the new tree (§7.3,
+        // §12.4.2), checked against the key index in O(path · log N).
+        let mut subjects = vec![committer.node()];
+        subjects.extend(diff.filtered_direct_path(committer).iter().map(|(p, _)| *p));
+        let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
+        check_new_keys(index, &diff, &subjects)?;
         let self_removed = applied.removed.iter().any(|(l, _)| *l == self.own.leaf);
 
         let mut context = GroupContext {

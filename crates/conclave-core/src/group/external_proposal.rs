@@ -9,18 +9,49 @@
 //! [`ProtocolError::UnknownExternalSender`](crate::ProtocolError)) or with
 //! the KeyPackage's leaf key, check them (§12.1: an Update or ExternalInit
 //! from outside is refused) and cache them to be committed by reference.
+//!
+//! The external senders' credentials are validated with the application's
+//! [`IdentityValidator::validate_external_sender`] whenever the extension is
+//! set or changed, or a member learns it by joining (§5.3.1).
 
-use crate::crypto::{CipherSuiteProvider, Secret, Signer};
+use crate::credential::IdentityValidator;
+use crate::crypto::{CipherSuite, CipherSuiteProvider, Secret, Signer};
 use crate::error::Result;
 use crate::framing::{protect_public, sign_content, EpochKeys};
 use crate::key_package::KeyPackageBundle;
+use crate::wire::extension::find_payload;
 use crate::wire::{
-    Add, FramedContent, FramedContentBody, GroupContext, MlsMessage, MlsMessageBody, Proposal,
-    Sender, WireFormat,
+    Add, Extension, ExternalSender, FramedContent, FramedContentBody, GroupContext, MlsMessage,
+    MlsMessageBody, Proposal, Sender, WireFormat,
 };
 use crate::Error;
 
 use super::{group_info_of, Group};
+
+/// Validates, with the Authentication Service, every external sender listed
+/// in an `external_senders` extension among `extensions` (§5.3.1: "when the
+/// `external_senders` extension is added or changed"; §12.1.8.1). Called when
+/// a group is created with the extension, when a GroupContextExtensions
+/// proposal sets it, and when a member joins (Welcome or external commit).
+/// A rejection is the validator's error, by default
+/// [`ProtocolError::ExternalSenderRejected`](crate::ProtocolError).
+pub(crate) fn validate_external_senders(
+    identity: &dyn IdentityValidator,
+    extensions: &[Extension],
+    cipher_suite: CipherSuite,
+) -> Result<()> {
+    let Some(senders) = find_payload::<Vec<ExternalSender>>(extensions)? else {
+        return Ok(());
+    };
+    for sender in &senders {
+        identity.validate_external_sender(
+            &sender.credential,
+            sender.signature_key.as_slice(),
+            cipher_suite,
+        )?;
+    }
+    Ok(())
+}
 
 /// Signs `proposal` as `sender` in the epoch of `context` and frames it as a
 /// PublicMessage (no membership tag for senders outside the group).

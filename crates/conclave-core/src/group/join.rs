@@ -48,6 +48,11 @@ impl Group {
         services
             .identity
             .validate_credential(&credential, signer.public_key(), suite)?;
+        super::external_proposal::validate_external_senders(
+            services.identity.as_ref(),
+            &extensions,
+            suite,
+        )?;
         let mut capabilities = default_capabilities(suite);
         for e in &extensions {
             if !e.extension_type.is_default()
@@ -191,6 +196,11 @@ impl Group {
                 context.cipher_suite,
             )?;
         }
+        super::external_proposal::validate_external_senders(
+            services.identity.as_ref(),
+            &context.extensions,
+            context.cipher_suite,
+        )?;
         check_extension_support(&tree, &context.extensions)?;
         let own = tree
             .find_leaf(&kp.leaf_node)

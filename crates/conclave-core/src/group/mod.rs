@@ -74,6 +74,7 @@ mod commit;
 mod external;
 mod external_proposal;
 mod join;
+mod key_index;
 mod process;
 pub mod proposals;
 mod reinit;
@@ -252,6 +253,9 @@ pub struct Group {
     proposals: ProposalCache,
     /// Set once a ReInit commit was merged (§11.2): the group is closed.
     reinit: Option<crate::wire::ReInit>,
+    /// The index of the tree's public keys, built when a commit is first
+    /// processed and then kept in step with the tree (not persisted).
+    keys: std::sync::OnceLock<key_index::KeyIndex>,
 }
 
 impl core::fmt::Debug for Group {
@@ -290,7 +294,7 @@ impl Group {
                 leaf: private_keys.own_leaf(),
                 private_keys,
                 pending_updates: Vec::new(),
-                pending_commit: None,
+                pending_commit_hash: None,
                 active: true,
             },
             epoch: EpochState {
@@ -300,6 +304,7 @@ impl Group {
             past: PastEpochs::default(),
             proposals: ProposalCache::default(),
             reinit: None,
+            keys: std::sync::OnceLock::new(),
             cs,
             signer,
             config,
@@ -484,7 +489,48 @@ pub fn key_package_ref(cs: &dyn CipherSuiteProvider, kp: &KeyPackage) -> Result<
     crate::key_package::key_package_ref(cs, kp)
 }
 
-/// Encoded bytes of a message, for echo detection.
-pub(crate) fn message_bytes(message: &MlsMessage) -> Result<Vec<u8>> {
-    encode(message)
+/// The hash of a message's encoding, by which our own messages are
+/// recognised when the delivery service echoes them back.
+pub(crate) fn message_hash(cs: &dyn CipherSuiteProvider, message: &MlsMessage) -> Result<Vec<u8>> {
+    Ok(cs.hash(&encode(message)?))
+}
+
+#[cfg(feature = "testing")]
+impl Group {
+    /// Test hook (feature `testing` only, for benchmarks): replaces the
+    /// ratchet tree with `tree`, in which we sit at `own_leaf` with the same
+    /// leaf key, and gives us the private keys `parent_keys` of parent
+    /// nodes. The GroupContext's tree hash and the secret tree follow the
+    /// new tree; the epoch secrets stay. Two members given the same tree
+    /// stay in agreement, so that commit processing can be measured in tree
+    /// shapes that would take O(N²) real commits to build. Never for
+    /// production use: nothing of the tree is validated.
+    pub fn testing_replace_tree(
+        &mut self,
+        tree: RatchetTree,
+        own_leaf: LeafIndex,
+        parent_keys: Vec<(crate::tree::NodeIndex, Secret)>,
+    ) -> Result<()> {
+        let leaf_key = self
+            .own
+            .private_keys
+            .get(self.own.leaf.node())
+            .cloned()
+            .ok_or(Error::Internal("our leaf key is missing"))?;
+        let mut keys = crate::tree::TreePrivateKeys::new(own_leaf, leaf_key);
+        for (x, k) in parent_keys {
+            keys.insert(x, k);
+        }
+        self.public.context.tree_hash = tree.root_hash().to_vec().into();
+        self.epoch.secret_tree = crate::schedule::SecretTree::new(
+            self.epoch.secrets.encryption_secret.clone(),
+            crate::tree::TreeView::leaf_count(&tree),
+            self.config.secret_tree,
+        )?;
+        self.public.tree = tree;
+        self.keys = std::sync::OnceLock::new();
+        self.own.leaf = own_leaf;
+        self.own.private_keys = keys;
+        Ok(())
+    }
 }

@@ -8,29 +8,33 @@
 //! the message was accepted, and application messages consume a generation
 //! only once they decrypted and verified (see `framing::unprotect`).
 
-use crate::codec::encode;
+use std::borrow::Cow;
+
+use crate::codec::{decode_exact, encode};
 use crate::crypto::Secret;
 use crate::error::Result;
-use crate::framing::{unprotect, unprotect_private, EpochKeys};
+use crate::framing::{
+    unprotect, unprotect_private, unprotect_received, EpochKeys, ReceivedContent,
+};
 use crate::schedule::InitSecret;
 use crate::schedule::{
     confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag, EpochSecrets,
     PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_received_path, decrypt_path};
-use crate::tree::validate::{check_unique_keys, LeafContext};
-use crate::tree::{LeafIndex, TreeChanges, TreePrivateKeys, TreeView};
+use crate::tree::validate::LeafContext;
+use crate::tree::{LeafIndex, NodeIndex, TreeChanges, TreePrivateKeys, TreeView};
 use crate::wire::PreSharedKeyId;
 use crate::wire::{
-    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Credential, Extension,
-    ExternalSender, FramedContentBody, GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef,
-    Sender,
+    AuthenticatedContent, Commit, Credential, Extension, ExternalSender, FramedContentBody,
+    GroupContext, MlsMessage, MlsMessageBody, ProposalOrRef, Sender,
 };
 use crate::{Error, ProtocolError};
 
+use super::key_index::{check_new_keys, KeyIndex};
 use super::proposals::{apply, proposal_ref, required_capabilities, Checks, Listed};
-use super::state::{CachedProposal, KeyList, PastEpoch, TreeMembers};
-use super::{message_bytes, Group, Received};
+use super::state::{CachedProposal, PastEpoch, PastKeys, TreeMembers};
+use super::{Group, Received};
 
 /// A checked commit, not yet applied: inspect it, then merge it with
 /// [`Group::merge_staged_commit`] (or drop it to leave the group as it was).
@@ -135,29 +139,50 @@ impl Group {
         .unwrap_or_default())
     }
 
-    /// Processes one received message (§6, §12.4.2).
+    /// Processes one received message (§6, §12.4.2). The ProposalRef and
+    /// transcript hashes are computed over the message's encoding; use
+    /// [`Group::process_bytes`] to hand over the bytes as received.
     pub fn process(&mut self, message: &MlsMessage) -> Result<Received> {
+        self.process_message(message, None)
+    }
+
+    /// Decodes and processes one message as received: the ProposalRef of a
+    /// proposal (§5.2) and the confirmed transcript hash of a commit (§8.2)
+    /// are computed over these bytes.
+    pub fn process_bytes(&mut self, bytes: &[u8]) -> Result<Received> {
+        let message: MlsMessage = decode_exact(bytes)?;
+        self.process_message(&message, Some(bytes))
+    }
+
+    fn process_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Received> {
         self.check_active()?;
+        let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
+            if pm.content_type == crate::wire::ContentType::Application);
         // Our own messages echoed back (the delivery service sends a commit
         // or proposal to everyone, sender included) are recognised by their
         // bytes before any decryption: our sending ratchet already used
         // their generation.
-        let own_sent = self.own.pending_commit.is_some()
+        let own_sent = self.own.pending_commit_hash.is_some()
             || self
                 .proposals
                 .entries
                 .iter()
-                .any(|e| e.own_message.is_some());
+                .any(|e| e.own_message_hash.is_some());
+        let bytes: Cow<'_, [u8]> = match bytes {
+            Some(b) => Cow::Borrowed(b),
+            None if own_sent || !is_application => Cow::Owned(encode(message)?),
+            None => Cow::Borrowed(&[]),
+        };
         if own_sent {
-            let bytes = message_bytes(message)?;
-            if self.own.pending_commit.as_deref() == Some(bytes.as_slice()) {
+            let hash = self.cs.hash(&bytes);
+            if self.own.pending_commit_hash.as_deref() == Some(hash.as_slice()) {
                 return Ok(Received::OwnCommit);
             }
             if let Some(own) = self
                 .proposals
                 .entries
                 .iter()
-                .find(|e| e.own_message.as_deref() == Some(bytes.as_slice()))
+                .find(|e| e.own_message_hash.as_deref() == Some(hash.as_slice()))
             {
                 return Ok(Received::Proposal {
                     sender: own.sender,
@@ -182,8 +207,6 @@ impl Group {
             membership_key: &self.epoch.secrets.membership_key,
             sender_data_secret: &self.epoch.secrets.sender_data_secret,
         };
-        let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
-            if pm.content_type == crate::wire::ContentType::Application);
         if is_application {
             let content = unprotect(
                 &keys,
@@ -194,22 +217,25 @@ impl Group {
             return application(content);
         }
         let mut secret_tree = self.epoch.secret_tree.clone();
-        let content = unprotect(&keys, &members, &mut secret_tree, message.clone())?;
-        match &content.content.content {
+        let received =
+            unprotect_received(&keys, &members, &mut secret_tree, message.clone(), &bytes)?;
+        match &received.content.content.content {
             FramedContentBody::Application(_) => Err(Error::Internal(
                 "application content in a handshake message",
             )),
             FramedContentBody::Proposal(proposal) => {
-                let sender = content.content.sender;
+                let sender = received.content.content.sender;
                 self.checks().check_proposal(proposal, &sender, 0)?;
-                let reference = proposal_ref(self.cs.as_ref(), &encode(&content)?)?;
+                // §5.2: the reference is a hash of the AuthenticatedContent
+                // as received.
+                let reference = proposal_ref(self.cs.as_ref(), &received.encoded)?;
                 let proposal = proposal.clone();
                 self.epoch.secret_tree = secret_tree;
                 self.proposals.insert(CachedProposal {
                     reference: reference.clone(),
                     proposal: proposal.clone(),
                     sender,
-                    own_message: None,
+                    own_message_hash: None,
                 });
                 Ok(Received::Proposal {
                     sender,
@@ -218,7 +244,7 @@ impl Group {
                 })
             }
             FramedContentBody::Commit(commit) => {
-                let mut staged = self.stage_commit(&content, commit)?;
+                let mut staged = self.stage_commit(&received, commit)?;
                 staged.base_secret_tree = Some(secret_tree);
                 Ok(Received::Commit(staged))
             }
@@ -248,8 +274,14 @@ impl Group {
             secret_tree,
             sender_data_secret,
             membership_key,
-            signature_keys,
+            leaf_count,
+            changed_keys,
         } = past;
+        let members = PastKeys {
+            tree: &self.public.tree,
+            leaf_count: *leaf_count,
+            changed_keys,
+        };
         if message.version != context.version {
             return Err(ProtocolError::VersionMismatch {
                 message: message.version.0,
@@ -263,19 +295,20 @@ impl Group {
             membership_key,
             sender_data_secret,
         };
-        let content = unprotect_private(&keys, &KeyList(signature_keys), secret_tree, pm)?;
+        let content = unprotect_private(&keys, &members, secret_tree, pm)?;
         application(content)
     }
 
     /// Checks a commit from a member in full and stages it (§12.4.2).
     pub(crate) fn stage_commit(
         &self,
-        content: &AuthenticatedContent,
+        received: &ReceivedContent,
         commit: &Commit,
     ) -> Result<StagedCommit> {
         let cs = self.cs.as_ref();
+        let content = &received.content;
         let Sender::Member(sender) = content.content.sender else {
-            return self.stage_external_commit(content, commit);
+            return self.stage_external_commit(received, commit);
         };
         let committer = LeafIndex(sender);
         if committer == self.own.leaf {
@@ -352,7 +385,22 @@ impl Group {
                 return Err(ProtocolError::CommitLeafKeepsEncryptionKey.into());
             }
             apply_received_path(&mut diff, cs, committer, path)?;
-            check_unique_keys(&diff)?;
+        }
+        // The keys the commit brings in are unique in the new tree (§7.3,
+        // §12.4.2): its Adds', its Updates' and its path's.
+        let mut subjects: Vec<NodeIndex> = applied
+            .added
+            .iter()
+            .map(|(l, _)| l.node())
+            .chain(applied.updated.iter().map(|(l, _)| l.node()))
+            .collect();
+        if commit.path.is_some() {
+            subjects.push(committer.node());
+            subjects.extend(diff.filtered_direct_path(committer).iter().map(|(p, _)| *p));
+        }
+        if !subjects.is_empty() {
+            let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
+            check_new_keys(index, &diff, &subjects)?;
         }
         let mut context = GroupContext {
             version: self.public.context.version,
@@ -408,7 +456,7 @@ impl Group {
             self.epoch.secrets.init_secret.clone(),
             &commit_secret,
             &applied.psks,
-            content,
+            received,
             &mut context,
         )?;
         let secret_tree = SecretTree::new(
@@ -437,25 +485,43 @@ impl Group {
                 "the commit was staged in another epoch".into(),
             ));
         }
-        let past_keys: Vec<Option<Vec<u8>>> = if self.config.past_epochs > 0 {
-            (0..self.public.tree.leaf_count())
-                .map(|i| {
-                    self.public
-                        .tree
-                        .leaf(LeafIndex(i))
-                        .map(|l| l.signature_key.as_slice().to_vec())
+        // O(changed nodes): the nodes the merge writes are the only ones
+        // whose keys move in the key index and in the past epochs' records
+        // (a truncation adds the dropped range).
+        let changed = staged.changes.changed_nodes(self.public.tree.width());
+        let old_leaf_count = self.public.tree.leaf_count();
+        let replaced: Vec<(u32, Option<Vec<u8>>)> = if self.config.past_epochs > 0 {
+            changed
+                .iter()
+                .filter(|&&x| x % 2 == 0 && x / 2 < old_leaf_count)
+                .map(|&x| {
+                    let leaf = LeafIndex(x / 2);
+                    let key = self.public.tree.leaf(leaf);
+                    (leaf.0, key.map(|l| l.signature_key.as_slice().to_vec()))
                 })
                 .collect()
         } else {
             Vec::new()
         };
         let reinit = staged.reinit.clone();
-        self.public.tree.merge(staged.changes)?;
+        if let Some(index) = self.keys.get_mut() {
+            index.before_merge(&self.public.tree, &changed);
+        }
+        if let Err(e) = self.public.tree.merge(staged.changes) {
+            self.keys = std::sync::OnceLock::new();
+            return Err(e);
+        }
+        if let Some(index) = self.keys.get_mut() {
+            index.after_merge(&self.public.tree, &changed);
+        }
+        for past in &mut self.past.epochs {
+            past.record(&replaced);
+        }
         let Some(next) = staged.next else {
             self.own.active = false;
             self.proposals.entries.clear();
             self.own.pending_updates.clear();
-            self.own.pending_commit = None;
+            self.own.pending_commit_hash = None;
             return Ok(());
         };
         let old_secret_tree = staged
@@ -469,7 +535,8 @@ impl Group {
             secret_tree: old_secret_tree,
             sender_data_secret: old_secrets.sender_data_secret.clone(),
             membership_key: old_secrets.membership_key.clone(),
-            signature_keys: past_keys,
+            leaf_count: old_leaf_count,
+            changed_keys: replaced.into_iter().collect(),
         });
         self.past.push(
             past,
@@ -484,7 +551,7 @@ impl Group {
         keys.prune(&self.public.tree);
         self.own.private_keys = keys;
         self.own.pending_updates.clear();
-        self.own.pending_commit = None;
+        self.own.pending_commit_hash = None;
         self.proposals.entries.clear();
         self.reinit = reinit;
         Ok(())
@@ -513,19 +580,21 @@ impl Group {
     /// proposals (§8.4), the confirmed transcript hash (§8.2, written into
     /// `context`), the epoch secrets from `init_secret`, the check of the
     /// confirmation tag, and the interim transcript hash. Returns the
-    /// secrets, the interim transcript hash and the confirmation tag.
+    /// secrets, the interim transcript hash and the confirmation tag. The
+    /// transcript hash is over the commit's content as received.
     pub(super) fn commit_epoch(
         &self,
         init_secret: InitSecret,
         commit_secret: &Secret,
         psk_ids: &[PreSharedKeyId],
-        content: &AuthenticatedContent,
+        content: &ReceivedContent,
         context: &mut GroupContext,
     ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
         let cs = self.cs.as_ref();
         let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
         let tag = content
+            .content
             .auth
             .confirmation_tag
             .as_ref()
@@ -533,7 +602,7 @@ impl Group {
         let confirmed = confirmed_transcript_hash(
             cs,
             &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(content))?,
+            content.transcript_input()?,
         );
         context.confirmed_transcript_hash = confirmed.clone().into();
         let context_bytes = encode(&*context)?;

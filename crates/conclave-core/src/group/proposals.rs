@@ -234,7 +234,18 @@ impl Checks<'_> {
                         ProtocolError::ProposalSenderNotAllowed(sender.sender_type()).into(),
                     );
                 }
-                Ok(())
+                // Issue-6 hooks (group/reinit.rs, group/external_proposal.rs).
+                match proposal {
+                    Proposal::ReInit(r) => super::reinit::check_reinit(r, self.context),
+                    Proposal::GroupContextExtensions(g) => {
+                        super::external_proposal::validate_external_senders(
+                            self.identity,
+                            &g.extensions,
+                            self.context.cipher_suite,
+                        )
+                    }
+                    _ => Ok(()),
+                }
             }
             Proposal::ExternalInit(_) => Err(ProtocolError::ExternalInitInRegularCommit.into()),
         }

@@ -21,8 +21,8 @@ use crate::error::Result;
 use crate::key_package::KeyPackageBundle;
 use crate::schedule::PskStore;
 use crate::wire::{
-    Add, Credential, Extension, KeyPackage, MlsMessage, PreSharedKey, PreSharedKeyId, Proposal,
-    Psk, RatchetTreeNodes, ResumptionPskUsage, Sender,
+    Add, Credential, Extension, GroupContext, KeyPackage, MlsMessage, PreSharedKey, PreSharedKeyId,
+    Proposal, Psk, RatchetTreeNodes, ReInit, ResumptionPskUsage, Sender,
 };
 use crate::{Error, ProtocolError};
 
@@ -58,6 +58,21 @@ impl PskStore for ResumedPsk {
             _ => self.inner.psk(id),
         }
     }
+}
+
+/// The validity of a ReInit proposal on its own (§12.1.5): its version is
+/// not below the group's (a downgrade is refused with
+/// [`ProtocolError::ReInitVersionDowngrade`]). Called from the proposal
+/// checks of every path (proposing, receiving, committing).
+pub(crate) fn check_reinit(reinit: &ReInit, context: &GroupContext) -> Result<()> {
+    if reinit.version < context.version {
+        return Err(ProtocolError::ReInitVersionDowngrade {
+            proposed: reinit.version.0,
+            current: context.version.0,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 impl Group {
@@ -178,7 +193,7 @@ impl Group {
     }
 
     /// The ReInit this group was closed by, if any (§11.2).
-    pub fn reinit(&self) -> Option<&crate::wire::ReInit> {
+    pub fn reinit(&self) -> Option<&ReInit> {
         self.reinit.as_ref()
     }
 

@@ -5,8 +5,8 @@
 //! What a snapshot holds (RFC 9420 §8, §9, §12): the public state (the
 //! GroupContext, the interim transcript hash and confirmation tag of §8.2,
 //! and the ratchet tree's non-blank nodes, §7.8), our own state (leaf index,
-//! the HPKE private keys of §7.4, the leaf keys of our pending Updates, our
-//! pending commit), the epoch's secrets (§8) and its secret tree (§9) in its
+//! the HPKE private keys of §7.4, the leaf keys of our pending Updates, the
+//! hash of our pending commit), the epoch's secrets (§8) and its secret tree (§9) in its
 //! current state, the unconsumed keys of skipped generations included, so
 //! that a generation consumed before the snapshot stays consumed after a
 //! reload (§9.2), the past epochs kept for late messages, the resumption
@@ -15,7 +15,10 @@
 //! The encoding uses the TLS presentation language (tls_codec derives) on
 //! the small structs below; it starts with a `u16` format version
 //! ([`SNAPSHOT_VERSION`]) and decoding any other version fails cleanly with
-//! [`Error::Unsupported`]. The tree hashes are not stored: they are
+//! [`Error::Unsupported`]. Versions read: 1; 2 (appends the pending ReInit);
+//! 3 (the same layout, but our pending commit and our own proposals' messages
+//! are kept as the hash of their encoding, constant-size, rather than the
+//! encoding itself: an older snapshot's encodings are hashed on load). The tree hashes are not stored: they are
 //! recomputed on load (they are a function of the nodes). The past epochs'
 //! member signature keys are stored as the differences from the current
 //! tree, which are few, so the state record does not grow with the group.
@@ -53,7 +56,7 @@ use super::state::{
 use super::{Group, GroupConfig, HandshakePolicy, Services, StagedCommit};
 
 /// The snapshot format version written by this code.
-pub const SNAPSHOT_VERSION: u16 = 2;
+pub const SNAPSHOT_VERSION: u16 = 3;
 
 /// A snapshot split into records: the state without the tree nodes, and the
 /// non-blank tree nodes by node index.
@@ -97,7 +100,9 @@ struct OwnRecord {
     leaf: u32,
     private_keys: Vec<IndexedSecret>,
     pending_updates: Vec<PendingUpdateRecord>,
-    pending_commit: Option<VLBytes>,
+    /// The hash of our pending commit's MLSMessage (before version 3: the
+    /// MLSMessage itself).
+    pending_commit_hash: Option<VLBytes>,
     active: u8,
 }
 
@@ -174,7 +179,9 @@ struct ProposalRecord {
     reference: VLBytes,
     proposal: Proposal,
     sender: Sender,
-    own_message: Option<VLBytes>,
+    /// The hash of our own proposal's MLSMessage (before version 3: the
+    /// MLSMessage itself).
+    own_message_hash: Option<VLBytes>,
 }
 
 /// The state record, after the version: everything but the tree nodes.
@@ -235,8 +242,8 @@ fn versioned(bytes: &[u8]) -> Result<(u16, &[u8])> {
 }
 
 /// Decodes a record of `version` followed (from version 2) by the pending
-/// ReInit, requiring that every byte is consumed.
-fn decode_versioned<T: DeserializeBytes>(bytes: &[u8]) -> Result<(T, Option<ReInit>)> {
+/// ReInit, requiring that every byte is consumed. Returns the version too.
+fn decode_versioned<T: DeserializeBytes>(bytes: &[u8]) -> Result<(T, Option<ReInit>, u16)> {
     let (version, body) = versioned(bytes)?;
     let (record, rest) =
         T::tls_deserialize_bytes(body).map_err(|e| DecodeError::new("group snapshot", e))?;
@@ -247,7 +254,7 @@ fn decode_versioned<T: DeserializeBytes>(bytes: &[u8]) -> Result<(T, Option<ReIn
     } else {
         return Err(malformed("trailing bytes after a version 1 record"));
     };
-    Ok((record, reinit))
+    Ok((record, reinit, version))
 }
 
 fn with_version(mut body: Vec<u8>) -> Vec<u8> {
@@ -390,19 +397,20 @@ fn secret_tree_from(r: SecretTreeRecord) -> Result<SecretTree> {
 }
 
 fn past_epoch_record(p: &PastEpoch, tree: &RatchetTree) -> PastEpochRecord {
+    // Only the keys that differ from the current tree's are stored (a leaf
+    // changed and changed back needs no record).
     let key_differences = p
-        .signature_keys
+        .changed_keys
         .iter()
-        .enumerate()
-        .filter_map(|(i, key)| {
-            let leaf = u32::try_from(i).ok()?;
+        .filter(|(leaf, key)| {
             let current = tree
-                .leaf(LeafIndex(leaf))
+                .leaf(LeafIndex(**leaf))
                 .map(|l| l.signature_key.as_slice());
-            (current != key.as_deref()).then(|| KeyDifference {
-                leaf,
-                key: key.clone().map(VLBytes::new),
-            })
+            current != key.as_deref()
+        })
+        .map(|(leaf, key)| KeyDifference {
+            leaf: *leaf,
+            key: key.clone().map(VLBytes::new),
         })
         .collect();
     PastEpochRecord {
@@ -410,36 +418,46 @@ fn past_epoch_record(p: &PastEpoch, tree: &RatchetTree) -> PastEpochRecord {
         secret_tree: secret_tree_record(&p.secret_tree),
         sender_data_secret: vl(&p.sender_data_secret),
         membership_key: vl(&p.membership_key),
-        leaf_count: u32::try_from(p.signature_keys.len()).unwrap_or(u32::MAX),
+        leaf_count: p.leaf_count,
         key_differences,
     }
 }
 
 fn past_epoch_from(r: PastEpochRecord, tree: &RatchetTree) -> Result<PastEpoch> {
     // A past epoch's tree is at most twice as wide as the current one
-    // (one truncation per commit), so this bounds the allocation.
+    // (one truncation per commit).
     if u64::from(r.leaf_count) > 2 * u64::from(tree.leaf_count()).max(1) {
         return Err(malformed("a past epoch wider than the tree allows"));
     }
-    let mut signature_keys: Vec<Option<Vec<u8>>> = (0..r.leaf_count)
-        .map(|i| {
-            tree.leaf(LeafIndex(i))
-                .map(|l| l.signature_key.as_slice().to_vec())
-        })
-        .collect();
+    let mut changed_keys = std::collections::BTreeMap::new();
     for d in r.key_differences {
-        let slot = signature_keys
-            .get_mut(d.leaf as usize)
-            .ok_or_else(|| malformed("a past epoch's key outside its tree"))?;
-        *slot = d.key.map(Into::into);
+        if d.leaf >= r.leaf_count {
+            return Err(malformed("a past epoch's key outside its tree"));
+        }
+        changed_keys.insert(d.leaf, d.key.map(Into::into));
     }
     Ok(PastEpoch {
         context: r.context,
         secret_tree: secret_tree_from(r.secret_tree)?,
         sender_data_secret: secret(r.sender_data_secret),
         membership_key: secret(r.membership_key),
-        signature_keys,
+        leaf_count: r.leaf_count,
+        changed_keys,
     })
+}
+
+/// Brings a state record of an older `version` to the current meaning:
+/// before version 3, the pending commit and our own proposals were stored
+/// as their whole MLSMessage encodings; they are kept as hashes now.
+fn upgrade(cs: &dyn CipherSuiteProvider, mut r: StateRecord, version: u16) -> StateRecord {
+    if version < 3 {
+        let hash = |m: VLBytes| VLBytes::new(cs.hash(m.as_slice()));
+        r.own.pending_commit_hash = r.own.pending_commit_hash.take().map(hash);
+        for p in &mut r.proposals {
+            p.own_message_hash = p.own_message_hash.take().map(hash);
+        }
+    }
+    r
 }
 
 impl Group {
@@ -472,7 +490,7 @@ impl Group {
                         leaf_private_key: vl(k),
                     })
                     .collect(),
-                pending_commit: own.pending_commit.clone().map(VLBytes::new),
+                pending_commit_hash: own.pending_commit_hash.clone().map(VLBytes::new),
                 active: u8::from(own.active),
             },
             secrets: EpochSecretsRecord {
@@ -510,7 +528,7 @@ impl Group {
                     reference: e.reference.clone().into(),
                     proposal: e.proposal.clone(),
                     sender: e.sender,
-                    own_message: e.own_message.clone().map(VLBytes::new),
+                    own_message_hash: e.own_message_hash.clone().map(VLBytes::new),
                 })
                 .collect(),
         }
@@ -548,9 +566,10 @@ impl Group {
         bytes: &[u8],
         services: Services,
     ) -> Result<Self> {
-        let (full, reinit): (FullRecord, _) = decode_versioned(bytes)?;
+        let (full, reinit, version): (FullRecord, _, _) = decode_versioned(bytes)?;
         let nodes = full.nodes.into_iter().map(|n| (n.index, n.node)).collect();
-        Self::from_records(cs, signer, full.state, reinit, nodes, services)
+        let state = upgrade(cs.as_ref(), full.state, version);
+        Self::from_records(cs, signer, state, reinit, nodes, services)
     }
 
     /// The state split into records (see [`SnapshotParts`]).
@@ -596,7 +615,8 @@ impl Group {
         nodes: &[(u32, Vec<u8>)],
         services: Services,
     ) -> Result<Self> {
-        let (record, reinit): (StateRecord, _) = decode_versioned(state)?;
+        let (record, reinit, version): (StateRecord, _, _) = decode_versioned(state)?;
+        let record = upgrade(cs.as_ref(), record, version);
         let nodes = nodes
             .iter()
             .map(|(i, bytes)| Ok((*i, decode_exact::<Node>(bytes)?)))
@@ -662,6 +682,7 @@ impl Group {
             cs,
             signer,
             reinit,
+            keys: std::sync::OnceLock::new(),
             config: config_from(r.config)?,
             services,
             public: PublicState {
@@ -679,7 +700,7 @@ impl Group {
                     .into_iter()
                     .map(|u| (u.reference.into(), secret(u.leaf_private_key)))
                     .collect(),
-                pending_commit: r.own.pending_commit.map(Into::into),
+                pending_commit_hash: r.own.pending_commit_hash.map(Into::into),
                 active: r.own.active != 0,
             },
             epoch: EpochState {
@@ -695,7 +716,7 @@ impl Group {
                         reference: p.reference.into(),
                         proposal: p.proposal,
                         sender: p.sender,
-                        own_message: p.own_message.map(Into::into),
+                        own_message_hash: p.own_message_hash.map(Into::into),
                     })
                     .collect(),
             },

@@ -3,7 +3,7 @@
 //! agrees on, our own private keys, the epoch's secrets, the past epochs
 //! kept for late messages, and the proposals of this epoch.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::crypto::Secret;
 use crate::framing::MemberKeys;
@@ -33,8 +33,9 @@ pub struct OwnState {
     pub private_keys: TreePrivateKeys,
     /// Leaf private keys of the Updates we proposed in this epoch, by ProposalRef.
     pub pending_updates: Vec<(Vec<u8>, Secret)>,
-    /// The encoding of our pending commit, to recognise it when echoed back.
-    pub pending_commit: Option<Vec<u8>>,
+    /// The hash of our pending commit's encoded MLSMessage, to recognise it
+    /// when echoed back (constant-size, whatever the commit's size).
+    pub pending_commit_hash: Option<Vec<u8>>,
     /// False once a commit removing us was merged.
     pub active: bool,
 }
@@ -59,8 +60,28 @@ pub struct PastEpoch {
     pub sender_data_secret: Secret,
     /// Its membership key.
     pub membership_key: Secret,
-    /// The members' signature keys, by leaf index.
-    pub signature_keys: Vec<Option<Vec<u8>>>,
+    /// The number of leaves of the epoch's tree.
+    pub leaf_count: u32,
+    /// The signature keys of the epoch's members at the leaves that changed
+    /// since (`None`: the leaf was blank then); every other leaf's key is
+    /// the current tree's. Each commit adds the leaves it changes, so this
+    /// costs O(changed leaves) per epoch, not a copy of every key.
+    pub changed_keys: BTreeMap<u32, Option<Vec<u8>>>,
+}
+
+impl PastEpoch {
+    /// Records that the current tree is about to change these leaves, whose
+    /// keys are given as they were before: a leaf already recorded keeps
+    /// its older key.
+    pub fn record(&mut self, replaced: &[(u32, Option<Vec<u8>>)]) {
+        for (leaf, key) in replaced {
+            if *leaf < self.leaf_count {
+                self.changed_keys
+                    .entry(*leaf)
+                    .or_insert_with(|| key.clone());
+            }
+        }
+    }
 }
 
 /// Past epochs (newest last) and past resumption PSKs (§8.6).
@@ -116,8 +137,9 @@ pub struct CachedProposal {
     pub proposal: Proposal,
     /// Who sent it.
     pub sender: Sender,
-    /// The encoded message it came in, when we sent it (echo detection).
-    pub own_message: Option<Vec<u8>>,
+    /// The hash of the encoded MLSMessage it came in, when we sent it (echo
+    /// detection).
+    pub own_message_hash: Option<Vec<u8>>,
 }
 
 /// The proposals of this epoch, in the order received; cleared at each epoch.
@@ -142,7 +164,7 @@ impl ProposalCache {
 
     /// Whether proposals from others are waiting for a commit.
     pub fn has_received(&self) -> bool {
-        self.entries.iter().any(|e| e.own_message.is_none())
+        self.entries.iter().any(|e| e.own_message_hash.is_none())
     }
 }
 
@@ -169,15 +191,26 @@ impl MemberKeys for TreeMembers<'_> {
     }
 }
 
-/// The signature keys of a past epoch's members.
-pub(crate) struct KeyList<'a>(pub &'a [Option<Vec<u8>>]);
+/// The signature keys of a past epoch's members: its changed keys over the
+/// current tree.
+pub(crate) struct PastKeys<'a> {
+    pub tree: &'a RatchetTree,
+    pub leaf_count: u32,
+    pub changed_keys: &'a BTreeMap<u32, Option<Vec<u8>>>,
+}
 
-impl MemberKeys for KeyList<'_> {
+impl MemberKeys for PastKeys<'_> {
     fn leaf_count(&self) -> u32 {
-        u32::try_from(self.0.len()).unwrap_or(u32::MAX)
+        self.leaf_count
     }
 
     fn signature_key(&self, leaf: LeafIndex) -> Option<&[u8]> {
-        self.0.get(leaf.0 as usize)?.as_deref()
+        if leaf.0 >= self.leaf_count {
+            return None;
+        }
+        match self.changed_keys.get(&leaf.0) {
+            Some(key) => key.as_deref(),
+            None => self.tree.leaf(leaf).map(|l| l.signature_key.as_slice()),
+        }
     }
 }

@@ -346,9 +346,23 @@ impl SecretTree {
         use_key: impl FnOnce(&KeyNonce) -> Result<T>,
     ) -> Result<T> {
         let config = self.config;
-        self.ratchets(cs, leaf)?
+        if self.leaves.contains_key(&leaf.0) {
+            return self
+                .ratchets(cs, leaf)?
+                .get(kind)
+                .with_key(cs, generation, &config, use_key);
+        }
+        // The sender's first message this epoch: its ratchets are derived
+        // on a copy (deriving consumes parent secrets), kept only if the
+        // message is accepted, so that a rejected message leaves the tree
+        // exactly as it was (issue 10; found by fuzz target group_process).
+        let mut trial = self.clone();
+        let out = trial
+            .ratchets(cs, leaf)?
             .get(kind)
-            .with_key(cs, generation, &config, use_key)
+            .with_key(cs, generation, &config, use_key)?;
+        *self = trial;
+        Ok(out)
     }
 
     /// The key and nonce of `generation`, consumed at once (as if used

@@ -93,8 +93,11 @@ pub fn find_payload<T: ExtensionPayload>(
 pub fn check_unique_types(extensions: &[Extension]) -> Result<(), ProtocolError> {
     let mut types: Vec<u16> = extensions.iter().map(|e| e.extension_type.0).collect();
     types.sort_unstable();
-    match types.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(ProtocolError::DuplicateExtension(ExtensionType(w[0]))),
+    match types.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    }) {
+        Some(t) => Err(ProtocolError::DuplicateExtension(ExtensionType(t))),
         None => Ok(()),
     }
 }

@@ -42,6 +42,55 @@ pub fn label(m: &Member) -> String {
     format!("{}:{}", m.name(), String::from_utf8_lossy(m.identity()))
 }
 
+/// The Conclave member and the peer member of a two-party group; `conclave_creates` says
+/// which one creates it.
+pub fn pair(
+    peer: &dyn PeerFactory,
+    suite: u16,
+    conclave_creates: bool,
+    options: &GroupOptions,
+) -> (Member, Member) {
+    pair_with_senders(peer, suite, conclave_creates, options, &[])
+}
+
+/// [`pair`], the group's GroupContext listing these external senders (RFC 9420 §12.1.8.1)
+/// when there are any.
+pub fn pair_with_senders(
+    peer: &dyn PeerFactory,
+    suite: u16,
+    conclave_creates: bool,
+    options: &GroupOptions,
+    external_senders: &[Vec<u8>],
+) -> (Member, Member) {
+    let mut c = conclave(suite, "conclave");
+    let mut p = new(peer, suite, "peer");
+    let (creator, joiner) = if conclave_creates {
+        (&mut c, &mut p)
+    } else {
+        (&mut p, &mut c)
+    };
+    if external_senders.is_empty() {
+        creator.create_group(b"interop pair", options).unwrap();
+    } else {
+        creator
+            .create_group_with_external_senders(b"interop pair", options, external_senders)
+            .unwrap_or_else(|e| panic!("{} creating with external senders: {e}", creator.name()));
+    }
+    let out = creator
+        .add_members(&[joiner.key_package().unwrap()])
+        .unwrap();
+    assert_eq!(out.ratchet_tree.is_some(), !options.ratchet_tree_in_welcome);
+    join(joiner, &out, options);
+    (c, p)
+}
+
+/// Member `from` commits `out`; all others merge it; all agree; all messages flow.
+pub fn settle(members: &mut [Member], from: usize, commit: &[u8], what: &str) {
+    broadcast(members, from, commit, Processed::Commit);
+    assert_all_agree(members, what);
+    assert_all_messages_flow(members, what);
+}
+
 /// Every member is in the same epoch with the same epoch authenticator, exporter output
 /// and roster.
 pub fn assert_agree(members: &[&Member], what: &str) {

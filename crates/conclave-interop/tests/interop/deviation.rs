@@ -1,6 +1,9 @@
-//! The mls-rs 0.57 conflicting-Update deviation (RFC 9420 §12.2, §12.4.2).
+//! Where the peers depart from RFC 9420 or leave a check to the application, shown with
+//! Conclave following the RFC: the mls-rs 0.57 conflicting-Update deviation (§12.2,
+//! §12.4.2), OpenMLS 0.9 rejecting GREASE extensions (§13.5), and an external commit that
+//! removes another identity (§12.4.3.2), which OpenMLS leaves to the application.
 //!
-//! §12.2: a commit is invalid if "it contains multiple Update and/or Remove proposals that
+//! Conflicting Updates: §12.2: a commit is invalid if "it contains multiple Update and/or Remove proposals that
 //! apply to the same leaf"; a committer holding such proposals SHOULD prefer the Remove, or
 //! else the most recent Update, and must not list the others. mls-rs 0.57 as committer
 //! discards the superseded Update but still lists it by reference, so a conforming receiver
@@ -8,11 +11,18 @@
 //! commit. Conclave as receiver rejects it with `DuplicateUpdateOrRemove`; Conclave as
 //! committer of the same proposals lists only the valid ones, and every peer accepts.
 
+use std::sync::Arc;
+
 use conclave_core::codec::decode_exact;
-use conclave_core::wire::{FramedContentBody, MlsMessage, MlsMessageBody, ProposalOrRef};
+use conclave_core::credential::IdentityValidator;
+use conclave_core::crypto::CipherSuite;
+use conclave_core::wire::{
+    Credential, FramedContentBody, MlsMessage, MlsMessageBody, ProposalOrRef,
+};
 use conclave_core::{Error, ProtocolError};
 use conclave_peers::{
-    ConclaveMember, GroupOptions, MlsRsFactory, OpenMlsFactory, PeerError, PeerMember, Processed,
+    ConclaveMember, GroupOptions, MlsRsFactory, OpenMlsFactory, OpenMlsMember, PeerError,
+    PeerMember, Processed,
 };
 
 use crate::common::*;
@@ -160,4 +170,103 @@ fn openmls_rejects_grease_extensions_mls_rs_accepts_them() {
     let mut c: Member = Box::new(c);
     join(&mut c, &out, &options);
     assert_agree(&[&c, &r], "GREASE KeyPackage joined an mls-rs group");
+}
+
+/// RFC 9420 §12.4.3.2: the Remove in an external commit must remove the joiner's own prior
+/// leaf (its new LeafNode must present identifiers "acceptable to the application for the
+/// removed participant"). A joiner "mallory" that removes member "o" must be rejected by
+/// every member. mls-rs and Conclave refuse to build such a commit (Conclave with
+/// `ExternalCommitRemovesOtherIdentity`); a Conclave joiner whose Authentication Service
+/// says everyone is one client builds it; Conclave rejects it with
+/// `ExternalCommitRemovesOtherIdentity`, mls-rs too, and OpenMLS 0.9 leaves the check
+/// to the application (its `validate_external_commit` says so), which the OpenMLS adapter
+/// does: a fourth member, OpenMLS with that check off (bare OpenMLS), merges the commit,
+/// which shows the group would fork.
+/// An Authentication Service that says every credential is the same client.
+struct EveryoneIsOne;
+
+impl IdentityValidator for EveryoneIsOne {
+    fn validate_credential(
+        &self,
+        _credential: &Credential,
+        _signature_key: &[u8],
+        _cipher_suite: CipherSuite,
+    ) -> conclave_core::error::Result<()> {
+        Ok(())
+    }
+
+    fn identity(&self, _credential: &Credential) -> conclave_core::error::Result<Vec<u8>> {
+        Ok(b"one".to_vec())
+    }
+}
+
+#[test]
+fn external_commit_removing_another_identity_is_rejected_by_every_member() {
+    let options = GroupOptions::default();
+    for suite in common_suites() {
+        let mut bare = OpenMlsMember::new(suite, b"bare").unwrap();
+        bare.set_resync_identity_check(false);
+        let mut members: Vec<Member> = vec![
+            conclave(suite, "c"),
+            new(&OpenMlsFactory, suite, "o"),
+            new(&MlsRsFactory, suite, "r"),
+            Box::new(bare),
+        ];
+        members[0].create_group(b"steal", &options).unwrap();
+        let kps: Vec<Vec<u8>> = members[1..]
+            .iter_mut()
+            .map(|m| m.key_package().unwrap())
+            .collect();
+        let out = members[0].add_members(&kps).unwrap();
+        for m in members[1..].iter_mut() {
+            join(m, &out, &options);
+        }
+        let info = members[0].group_info(true).unwrap();
+        let victim = members[0].leaf_of(b"o").unwrap();
+
+        let mut mallory = new(&MlsRsFactory, suite, "mallory");
+        match mallory.external_join(&info, None, &options, &[], Some(victim)) {
+            Err(PeerError::Peer {
+                implementation: "mls-rs",
+                message,
+            }) => assert!(
+                message.contains("ExternalCommitRemovesOtherIdentity"),
+                "{message}"
+            ),
+            other => panic!("mls-rs built the commit: {other:?}"),
+        }
+
+        let mut mallory = conclave(suite, "mallory");
+        match mallory.external_join(&info, None, &options, &[], Some(victim)) {
+            Err(PeerError::Conclave(Error::Protocol(
+                ProtocolError::ExternalCommitRemovesOtherIdentity,
+            ))) => {}
+            other => panic!("Conclave built the commit: {other:?}"),
+        }
+        let mut mallory = ConclaveMember::new(suite, b"mallory").unwrap();
+        mallory.set_identity_validator(Arc::new(EveryoneIsOne));
+        let commit = mallory
+            .external_join(&info, None, &options, &[], Some(victim))
+            .expect("a joiner whose AS says everyone is one client builds it");
+        match members[0].process(&commit) {
+            Err(PeerError::Conclave(Error::Protocol(
+                ProtocolError::ExternalCommitRemovesOtherIdentity,
+            ))) => {}
+            other => panic!("Conclave must reject: {other:?}"),
+        }
+        for m in members[1..3].iter_mut() {
+            assert!(
+                matches!(m.process(&commit), Err(PeerError::Peer { .. })),
+                "{} must reject the commit",
+                m.name()
+            );
+        }
+        // Bare OpenMLS merges it: "o" is gone from its roster, and it alone moved on.
+        assert_eq!(members[3].process(&commit).unwrap(), Processed::Commit);
+        assert_eq!(members[3].epoch(), 2);
+        assert!(members[3].leaf_of(b"o").is_err());
+        members.pop();
+        assert_all_agree(&members, "nobody else moved on");
+        assert_eq!(members[0].epoch(), 1);
+    }
 }

@@ -4,4 +4,5 @@
 
 mod common;
 mod deviation;
+mod external;
 mod scenarios;
