@@ -227,6 +227,26 @@ impl Limits {
             .transpose()
     }
 
+    /// The tree a joiner builds from (§12.4.3.1, §12.4.3.2): the nodes given
+    /// out of band, checked with [`Limits::check_tree_nodes`], or else the
+    /// GroupInfo's `ratchet_tree` extension, decoded with
+    /// [`Limits::find_ratchet_tree`]; neither is
+    /// [`MissingRatchetTree`](ProtocolError::MissingRatchetTree).
+    pub fn tree_of(
+        &self,
+        group_info_extensions: &[Extension],
+        out_of_band: Option<RatchetTreeNodes>,
+    ) -> Result<RatchetTreeNodes> {
+        let nodes = match out_of_band {
+            Some(nodes) => nodes,
+            None => self
+                .find_ratchet_tree(group_info_extensions)?
+                .ok_or(ProtocolError::MissingRatchetTree)?,
+        };
+        self.check_tree_nodes(&nodes)?;
+        Ok(nodes)
+    }
+
     fn tree_exceeds(&self, nodes: usize) -> ProtocolError {
         ProtocolError::TreeExceedsLimit {
             nodes,

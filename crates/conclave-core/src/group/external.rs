@@ -19,6 +19,7 @@ use crate::crypto::{CipherSuiteProvider, HpkeInfo, Secret, Signer};
 use crate::error::Result;
 use crate::framing::{protect_public, sign_content, EpochKeys, ReceivedContent};
 use crate::key_package::default_capabilities;
+use crate::limits::Limits;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_group_info,
     InitSecret, PskSecret, SecretTree,
@@ -30,8 +31,8 @@ use crate::wire::extension::{check_unique_types, find_payload};
 use crate::wire::{
     Commit, ConfirmedTranscriptHashInput, Credential, ExternalInit, ExternalPub, FramedContent,
     FramedContentBody, GroupContext, GroupInfo, LeafNode, LeafNodeSource, MlsMessage,
-    MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, RatchetTreeExtension,
-    RatchetTreeNodes, Remove, Sender, WireFormat,
+    MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, ProposalOrRef, RatchetTreeNodes,
+    Remove, Sender, WireFormat,
 };
 use crate::{Error, ProtocolError};
 
@@ -78,19 +79,13 @@ pub(crate) fn verified_tree(
     info: &GroupInfo,
     ratchet_tree: Option<RatchetTreeNodes>,
     services: &Services,
+    limits: &Limits,
 ) -> Result<RatchetTree> {
     let context = &info.group_context;
     if context.cipher_suite != cs.cipher_suite() {
         return Err(ProtocolError::WelcomeCipherSuiteMismatch.into());
     }
-    let nodes = match ratchet_tree {
-        Some(nodes) => nodes,
-        None => {
-            find_payload::<RatchetTreeExtension>(&info.extensions)?
-                .ok_or(ProtocolError::MissingRatchetTree)?
-                .ratchet_tree
-        }
-    };
+    let nodes = limits.tree_of(&info.extensions, ratchet_tree)?;
     let tree = RatchetTree::from_nodes(cs, nodes)?;
     if tree.root_hash() != context.tree_hash.as_slice() {
         return Err(ProtocolError::TreeHashMismatch.into());
@@ -197,7 +192,7 @@ impl Group {
     ) -> Result<(Group, MlsMessage)> {
         let c = cs.as_ref();
         let info = super::group_info_of(group_info)?;
-        let tree = verified_tree(c, info, ratchet_tree, &services)?;
+        let tree = verified_tree(c, info, ratchet_tree, &services, &config.limits)?;
         let context = info.group_context.clone();
         let external_pub = find_payload::<ExternalPub>(&info.extensions)?
             .ok_or(ProtocolError::GroupInfoWithoutExternalPub)?;

@@ -21,7 +21,7 @@ use crate::tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeView};
 use crate::wire::extension::check_unique_types;
 use crate::wire::{
     Credential, Extension, GroupContext, LeafNode, LeafNodeSource, MlsMessage, MlsMessageBody,
-    ProtocolVersion, RatchetTreeExtension, RatchetTreeNodes,
+    ProtocolVersion, RatchetTreeNodes,
 };
 use crate::{Error, ProtocolError};
 
@@ -157,14 +157,7 @@ impl Group {
             }
             .into());
         }
-        let nodes = match ratchet_tree {
-            Some(nodes) => nodes,
-            None => {
-                crate::wire::extension::find_payload::<RatchetTreeExtension>(&info.extensions)?
-                    .ok_or(ProtocolError::MissingRatchetTree)?
-                    .ratchet_tree
-            }
-        };
+        let nodes = config.limits.tree_of(&info.extensions, ratchet_tree)?;
         let tree = RatchetTree::from_nodes(c, nodes)?;
         let signer_leaf = LeafIndex(info.signer);
         let signer_node = tree

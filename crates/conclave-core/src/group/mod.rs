@@ -88,6 +88,7 @@ use crate::credential::{BasicIdentityValidator, IdentityValidator};
 use crate::crypto::{CipherSuite, CipherSuiteProvider, Secret, Signer};
 use crate::error::Result;
 use crate::framing::PaddingPolicy;
+use crate::limits::Limits;
 use crate::schedule::{PskStore, SecretTreeConfig};
 use crate::time::{Clock, SystemClock};
 use crate::tree::{LeafIndex, RatchetTree};
@@ -141,6 +142,12 @@ pub struct GroupConfig {
     /// a peer that wrongly rejects them (OpenMLS 0.9; docs/CONFORMANCE.md).
     /// Not part of the snapshot: a loaded group uses the default.
     pub grease: bool,
+    /// Bounds on what one received message, Welcome or tree may cost
+    /// (issue 10; see [`crate::limits`]): checked by [`Group::process`],
+    /// [`Group::process_bytes`] (before decoding), [`Group::join`] and
+    /// [`Group::external_join`]. Not part of the snapshot: a loaded group
+    /// uses the default.
+    pub limits: Limits,
 }
 
 impl Default for GroupConfig {
@@ -154,6 +161,7 @@ impl Default for GroupConfig {
             ratchet_tree_in_welcome: true,
             external_pub: true,
             grease: true,
+            limits: Limits::default(),
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use crate::codec::{decode_exact, encode};
+use crate::codec::encode;
 use crate::crypto::Secret;
 use crate::error::Result;
 use crate::framing::{
@@ -149,13 +149,18 @@ impl Group {
     /// Decodes and processes one message as received: the ProposalRef of a
     /// proposal (§5.2) and the confirmed transcript hash of a commit (§8.2)
     /// are computed over these bytes.
+    /// Input longer than the configured `max_message_size` is refused
+    /// before it is decoded ([`crate::limits`]).
     pub fn process_bytes(&mut self, bytes: &[u8]) -> Result<Received> {
-        let message: MlsMessage = decode_exact(bytes)?;
+        let message: MlsMessage = self.config.limits.decode(bytes)?;
         self.process_message(&message, Some(bytes))
     }
 
     fn process_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Received> {
         self.check_active()?;
+        // Counts and sizes visible without decrypting (a PublicMessage's
+        // proposals and extensions), before any signature is checked.
+        self.config.limits.check_message(message)?;
         let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
             if pm.content_type == crate::wire::ContentType::Application);
         // Our own messages echoed back (the delivery service sends a commit
@@ -219,6 +224,10 @@ impl Group {
         let mut secret_tree = self.epoch.secret_tree.clone();
         let received =
             unprotect_received(&keys, &members, &mut secret_tree, message.clone(), &bytes)?;
+        // A PrivateMessage's handshake content, once decrypted.
+        self.config
+            .limits
+            .check_content(&received.content.content.content)?;
         match &received.content.content.content {
             FramedContentBody::Application(_) => Err(Error::Internal(
                 "application content in a handshake message",

@@ -306,7 +306,7 @@ fn config_from(r: ConfigRecord) -> Result<GroupConfig> {
         resumption_psks: r.resumption_psks as usize,
         ratchet_tree_in_welcome: r.ratchet_tree_in_welcome != 0,
         external_pub: r.external_pub != 0,
-        grease: GroupConfig::default().grease,
+        ..GroupConfig::default()
     })
 }
 
