@@ -25,6 +25,7 @@
 use conclave_core::codec::{decode_exact, encode, VLBytes};
 use conclave_core::group::{CommitOptions, Forgery, Group, Received};
 use conclave_core::limits::Limits;
+use conclave_core::tree::LeafIndex;
 use conclave_core::wire::{
     Add, ExternalInit, GroupContextExtensions, LeafNode, MlsMessage, PreSharedKey, Proposal,
     ReInit, Remove,
@@ -144,6 +145,10 @@ fn forged(f: &Fixture, data: &[u8], public: bool, flip: bool) -> Option<MlsMessa
                 keep_leaf_key: u.arbitrary().ok()?,
                 extra_refs,
                 swap_added_leaf,
+                // A key of another leaf of the three-member tree reused in
+                // the path's leaf or its first parent node.
+                leaf_key_from: other_leaf(&mut u)?,
+                parent_key_from: other_leaf(&mut u)?,
             };
             let options = CommitOptions {
                 proposals,
@@ -190,4 +195,10 @@ fn receive(f: &Fixture, message: &MlsMessage, then_commit: bool) {
         }
         Ok(_) => {}
     }
+}
+
+/// `None`, or one of the fixture's three leaves, chosen by the fuzzer.
+fn other_leaf(u: &mut Unstructured<'_>) -> Option<Option<LeafIndex>> {
+    let pick: Option<u8> = u.arbitrary().ok()?;
+    Some(pick.map(|x| LeafIndex(u32::from(x % 3))))
 }
