@@ -253,7 +253,7 @@ fn version_1_snapshot_is_stable() {
 /// Writes the fixture (run once with `CONCLAVE_WRITE_FIXTURE=1 cargo test
 /// -p conclave-core --test group_snapshot -- --ignored`).
 #[test]
-#[ignore]
+#[ignore = "writes a fixture file; run by hand with CONCLAVE_WRITE_FIXTURE=1"]
 fn write_version_1_fixture() {
     if std::env::var_os("CONCLAVE_WRITE_FIXTURE").is_none() {
         return;
@@ -327,7 +327,7 @@ fn version_2_pending_commit_is_still_recognised() {
 /// once with `CONCLAVE_WRITE_FIXTURE=1 cargo test -p conclave-core --test
 /// group_snapshot -- --ignored` on a version-2 build).
 #[test]
-#[ignore]
+#[ignore = "writes a fixture file; run by hand with CONCLAVE_WRITE_FIXTURE=1"]
 fn write_version_2_pending_fixture() {
     if std::env::var_os("CONCLAVE_WRITE_FIXTURE").is_none() {
         return;

@@ -136,7 +136,7 @@ fn a_version_1_database_still_loads() {
 /// Writes the version-1 dump (`CONCLAVE_WRITE_FIXTURE=1 cargo test -p
 /// conclave-sqlite -- --ignored`).
 #[test]
-#[ignore]
+#[ignore = "writes a fixture file; run by hand with CONCLAVE_WRITE_FIXTURE=1"]
 fn write_version_1_dump() {
     if std::env::var_os("CONCLAVE_WRITE_FIXTURE").is_none() {
         return;
