@@ -29,14 +29,8 @@ use super::private_content::decode_private_content_with_len;
 use super::protect::{apply_reuse_guard, membership_tag, ratchet_of, TBS_LABEL};
 use super::{EpochKeys, MemberKeys};
 
-/// Unprotects a framed MLSMessage (PublicMessage or PrivateMessage) whose
-/// protocol version is the group's.
-pub fn unprotect(
-    keys: &EpochKeys<'_>,
-    members: &dyn MemberKeys,
-    tree: &mut SecretTree,
-    message: MlsMessage,
-) -> Result<AuthenticatedContent> {
+/// A framed message must carry the group's protocol version (§6).
+fn check_version(keys: &EpochKeys<'_>, message: &MlsMessage) -> Result<()> {
     let group_version = keys.group_context.version;
     if message.version != group_version {
         return Err(ProtocolError::VersionMismatch {
@@ -45,6 +39,18 @@ pub fn unprotect(
         }
         .into());
     }
+    Ok(())
+}
+
+/// Unprotects a framed MLSMessage (PublicMessage or PrivateMessage) whose
+/// protocol version is the group's.
+pub fn unprotect(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: MlsMessage,
+) -> Result<AuthenticatedContent> {
+    check_version(keys, &message)?;
     let wire_format = message.wire_format();
     match message.body {
         MlsMessageBody::PublicMessage(m) => unprotect_public(keys, members, m),
@@ -96,14 +102,7 @@ pub fn unprotect_received(
     message: MlsMessage,
     bytes: &[u8],
 ) -> Result<ReceivedContent> {
-    let group_version = keys.group_context.version;
-    if message.version != group_version {
-        return Err(ProtocolError::VersionMismatch {
-            message: message.version.0,
-            group: group_version.0,
-        }
-        .into());
-    }
+    check_version(keys, &message)?;
     match message.body {
         MlsMessageBody::PublicMessage(m) => {
             // MLSMessage = version (2 bytes) || wire_format || PublicMessage,
