@@ -85,15 +85,17 @@ pub(crate) fn verified_tree(
     if context.cipher_suite != cs.cipher_suite() {
         return Err(ProtocolError::WelcomeCipherSuiteMismatch.into());
     }
+    // Validated the same way for a Welcome (§12.4.3.1) and an external join
+    // (§12.4.3.2).
     let nodes = limits.tree_of(&info.extensions, ratchet_tree)?;
     let tree = RatchetTree::from_nodes(cs, nodes)?;
-    if tree.root_hash() != context.tree_hash.as_slice() {
-        return Err(ProtocolError::TreeHashMismatch.into());
-    }
     let signer = tree
         .leaf(LeafIndex(info.signer))
         .ok_or(ProtocolError::GroupInfoSignerNotMember(info.signer))?;
     verify_group_info(cs, info, signer.signature_key.as_slice())?;
+    if tree.root_hash() != context.tree_hash.as_slice() {
+        return Err(ProtocolError::TreeHashMismatch.into());
+    }
     check_unique_types(&context.extensions)?;
     let required = required_capabilities(&context.extensions)?;
     validate_tree(

@@ -11,12 +11,10 @@ use crate::key_package::{
 };
 use crate::schedule::{
     check_joined_epoch, confirmation_tag, interim_transcript_hash, open_group_info,
-    open_group_secrets, verify_group_info, InitSecret, JoinerSecret, PskSecret, PskStore,
+    open_group_secrets, InitSecret, JoinerSecret, PskSecret, PskStore,
 };
 use crate::tree::treekem::derive_path_keys;
-use crate::tree::validate::{
-    validate_tree, GroupRequirements, TreeValidation, LEAF_NODE_TBS_LABEL,
-};
+use crate::tree::validate::LEAF_NODE_TBS_LABEL;
 use crate::tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeView};
 use crate::wire::extension::check_unique_types;
 use crate::wire::{
@@ -25,7 +23,7 @@ use crate::wire::{
 };
 use crate::{Error, ProtocolError};
 
-use super::proposals::{check_extension_support, required_capabilities};
+use super::proposals::check_extension_support;
 use super::state::PublicState;
 use super::{Group, GroupConfig, Services};
 
@@ -157,43 +155,12 @@ impl Group {
             }
             .into());
         }
-        let nodes = config.limits.tree_of(&info.extensions, ratchet_tree)?;
-        let tree = RatchetTree::from_nodes(c, nodes)?;
+        // The tree: bounded, hashing to the GroupInfo's tree hash, valid,
+        // every credential accepted, and the GroupInfo signed by its signer
+        // (§12.4.3.1), checked as for an external join.
+        let tree =
+            super::external::verified_tree(c, &info, ratchet_tree, &services, &config.limits)?;
         let signer_leaf = LeafIndex(info.signer);
-        let signer_node = tree
-            .leaf(signer_leaf)
-            .ok_or(ProtocolError::GroupInfoSignerNotMember(info.signer))?;
-        verify_group_info(c, &info, signer_node.signature_key.as_slice())?;
-        if tree.root_hash() != context.tree_hash.as_slice() {
-            return Err(ProtocolError::TreeHashMismatch.into());
-        }
-        check_unique_types(&context.extensions)?;
-        let required = required_capabilities(&context.extensions)?;
-        validate_tree(
-            &tree,
-            c,
-            &TreeValidation {
-                group_id: context.group_id.as_slice(),
-                group: GroupRequirements {
-                    cipher_suite: context.cipher_suite,
-                    version: context.version,
-                    required: required.as_ref(),
-                },
-                clock: Some(services.clock.as_ref()),
-            },
-        )?;
-        for (_, leaf) in tree.members() {
-            services.identity.validate_credential(
-                &leaf.credential,
-                leaf.signature_key.as_slice(),
-                context.cipher_suite,
-            )?;
-        }
-        super::external_proposal::validate_external_senders(
-            services.identity.as_ref(),
-            &context.extensions,
-            context.cipher_suite,
-        )?;
         check_extension_support(&tree, &context.extensions)?;
         let own = tree
             .find_leaf(&kp.leaf_node)
