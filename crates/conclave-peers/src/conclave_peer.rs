@@ -616,15 +616,15 @@ impl PeerMember for ConclaveMember {
     }
 
     fn process(&mut self, message: &[u8]) -> Result<Processed> {
-        let message = Self::decode(message)?;
-        if !matches!(
-            message.body,
-            MlsMessageBody::PublicMessage(_) | MlsMessageBody::PrivateMessage(_)
-        ) {
+        // MLSMessage = version (2 bytes) || wire_format (2 bytes) || ...;
+        // mls_public_message is 1, mls_private_message 2 (RFC 9420 §6).
+        if !matches!(message.get(2..4), Some([0, 1] | [0, 2])) {
             return Err(wrong("a PublicMessage or PrivateMessage"));
         }
         let group = self.group_mut()?;
-        match group.process(&message)? {
+        // The bytes as received, decoded once: the transcript hash and any
+        // ProposalRef are computed over them, not over a re-encoding.
+        match group.process_bytes(message)? {
             Received::Application { data, .. } => Ok(Processed::Application(data)),
             Received::Proposal { .. } => Ok(Processed::Proposal),
             Received::Commit(staged) => {

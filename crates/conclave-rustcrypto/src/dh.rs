@@ -97,7 +97,7 @@ macro_rules! nist_curve {
         pub(crate) mod $name {
             use conclave_core::crypto::CryptoError;
             use zeroize::Zeroizing;
-            use $krate::ecdsa::signature::{Signer, Verifier};
+            use $krate::ecdsa::signature::{MultipartVerifier, Signer};
             use $krate::ecdsa::{DerSignature, SigningKey, VerifyingKey};
             use $krate::elliptic_curve::sec1::ToSec1Point;
             use $krate::{FieldBytes, PublicKey, SecretKey};
@@ -165,10 +165,11 @@ macro_rules! nist_curve {
                 Ok(sig.as_bytes().to_vec())
             }
 
-            /// ECDSA verification of a DER-encoded signature.
+            /// ECDSA verification of a DER-encoded signature over the
+            /// concatenation of `message`'s parts, hashed in place.
             pub(crate) fn verify(
                 pk: &[u8],
-                message: &[u8],
+                message: &[&[u8]],
                 signature: &[u8],
             ) -> Result<(), CryptoError> {
                 if pk.len() != NPK || pk.first() != Some(&0x04) {
@@ -178,7 +179,7 @@ macro_rules! nist_curve {
                     VerifyingKey::from_sec1_bytes(pk).map_err(|_| CryptoError::InvalidPublicKey)?;
                 let sig = DerSignature::from_bytes(signature)
                     .map_err(|_| CryptoError::InvalidSignature)?;
-                key.verify(message, &sig)
+                key.multipart_verify(message, &sig)
                     .map_err(|_| CryptoError::InvalidSignature)
             }
         }

@@ -31,6 +31,29 @@ pub(crate) fn hash(id: HashId, data: &[u8]) -> Vec<u8> {
     with_hash!(id, H => H::digest(data).to_vec())
 }
 
+/// `Hash(parts[0] || parts[1] || ...)`, streamed.
+pub(crate) fn hash_parts(id: HashId, parts: &[&[u8]]) -> Vec<u8> {
+    with_hash!(id, H => {
+        let mut h = H::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().to_vec()
+    })
+}
+
+/// `HMAC(key, parts[0] || parts[1] || ...)`, streamed.
+pub(crate) fn mac_parts(id: HashId, key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, CryptoError> {
+    with_hash!(id, H => {
+        let mut m = <hmac::Hmac<H> as KeyInit>::new_from_slice(key)
+            .map_err(|_| CryptoError::InvalidLength("HMAC key"))?;
+        for p in parts {
+            m.update(p);
+        }
+        Ok(m.finalize().into_bytes().to_vec())
+    })
+}
+
 /// `HMAC(key, data)`; any key length is valid (RFC 2104 §2).
 pub(crate) fn mac(id: HashId, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     with_hash!(id, H => {

@@ -16,7 +16,8 @@ use crate::{dh, random};
 /// Ed25519 (RFC 8032 §5.1) on `ed25519-dalek`.
 mod ed25519 {
     use super::*;
-    use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+    use ed25519_dalek::ed25519::signature::MultipartVerifier;
+    use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
     pub(super) const NSK: usize = 32;
 
@@ -43,9 +44,11 @@ mod ed25519 {
         Ok(signing_key(sk)?.sign(message).to_bytes().to_vec())
     }
 
-    pub(super) fn verify(pk: &[u8], message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+    /// Verifies over the concatenation of `message`'s parts (RFC 8032
+    /// hashes `R || A || M` in one pass, so the parts are never joined).
+    pub(super) fn verify(pk: &[u8], message: &[&[u8]], sig: &[u8]) -> Result<(), CryptoError> {
         verifying_key(pk)?
-            .verify(message, &signature(sig)?)
+            .multipart_verify(message, &signature(sig)?)
             .map_err(|_| CryptoError::InvalidSignature)
     }
 
@@ -191,9 +194,23 @@ pub(crate) fn verify(
     message: &[u8],
     sig: &[u8],
 ) -> Result<(), CryptoError> {
+    verify_parts(scheme, pk, &[message], sig)
+}
+
+/// Verifies `sig` over the concatenation of `message`'s parts; only Ed448
+/// joins them first.
+pub(crate) fn verify_parts(
+    scheme: SignatureScheme,
+    pk: &[u8],
+    message: &[&[u8]],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
     match scheme {
         SignatureScheme::Ed25519 => ed25519::verify(pk, message, sig),
-        SignatureScheme::Ed448 => ed448::verify(pk, message, sig),
+        SignatureScheme::Ed448 => match message {
+            [one] => ed448::verify(pk, one, sig),
+            _ => ed448::verify(pk, &message.concat(), sig),
+        },
         SignatureScheme::EcdsaP256Sha256 => dh::p256::verify(pk, message, sig),
         SignatureScheme::EcdsaP384Sha384 => dh::p384::verify(pk, message, sig),
         SignatureScheme::EcdsaP521Sha512 => dh::p521::verify(pk, message, sig),

@@ -37,6 +37,14 @@ impl CipherSuiteProvider for RustCryptoSuite {
         hash::mac(self.algs.hash, key, data)
     }
 
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        hash::hash_parts(self.algs.hash, parts)
+    }
+
+    fn mac_parts(&self, key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, CryptoError> {
+        hash::mac_parts(self.algs.hash, key, parts)
+    }
+
     fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, CryptoError> {
         Ok(hash::extract(self.algs.hash, salt, ikm))
     }
@@ -109,6 +117,15 @@ impl CipherSuiteProvider for RustCryptoSuite {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         signature::verify(self.algs.signature, public_key, message, signature)
+    }
+
+    fn verify_parts(
+        &self,
+        public_key: &[u8],
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        signature::verify_parts(self.algs.signature, public_key, parts, signature)
     }
 
     fn verify_batch(&self, checks: &[SignatureCheck<'_>]) -> Result<(), CryptoError> {

@@ -154,6 +154,41 @@ pub fn verify_with_label(
     cs.verify(public_key, &sign_content(label, content)?, signature)
 }
 
+/// `VerifyWithLabel(key, label, content, signature)` (§5.1.2) with `content`
+/// given as consecutive pieces (e.g. a received message's bytes and a
+/// GroupContext encoded apart), verified without joining them.
+pub fn verify_with_label_parts(
+    cs: &dyn CipherSuiteProvider,
+    public_key: &[u8],
+    label: &str,
+    content: &[&[u8]],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    // SignContent = label<V> || content<V>: everything before the content
+    // bytes is this small prefix.
+    let full = prefixed(label);
+    let len: usize = content.iter().map(|c| c.len()).sum();
+    let mut prefix = encode(&VLByteSlice(&full))?;
+    prefix.extend_from_slice(&varint_header(len)?);
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(content.len() + 1);
+    parts.push(&prefix);
+    parts.extend_from_slice(content);
+    cs.verify_parts(public_key, &parts, signature)
+}
+
+/// The length header of an `opaque x<V>` of `len` bytes (§2.1.2).
+fn varint_header(len: usize) -> Result<Vec<u8>, CryptoError> {
+    let bad = CryptoError::InvalidLength("vector length");
+    let len = u32::try_from(len).map_err(|_| bad.clone())?;
+    let [b0, b1, b2, b3] = len.to_be_bytes();
+    Ok(match len {
+        0..=0x3f => vec![b3],
+        0x40..=0x3fff => vec![0x40 | b2, b3],
+        0x4000..=0x3fff_ffff => vec![0x80 | b0, b1, b2, b3],
+        _ => return Err(bad),
+    })
+}
+
 /// The encoded `SignContent` for `label` and `content`, for callers that
 /// verify many signatures in one batch.
 pub fn signed_message(label: &str, content: &[u8]) -> Result<Vec<u8>, CryptoError> {

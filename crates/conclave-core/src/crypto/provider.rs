@@ -81,6 +81,18 @@ pub trait CipherSuiteProvider: Send + Sync + core::fmt::Debug {
     /// `MAC(key, data)`: HMAC with the suite's hash.
     fn mac(&self, key: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError>;
 
+    /// `Hash(parts[0] || parts[1] || ...)`, without joining the parts: a
+    /// received message is hashed in place, next to fields encoded apart.
+    /// The default joins them; providers should stream.
+    fn hash_parts(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.hash(&parts.concat())
+    }
+
+    /// `MAC(key, parts[0] || parts[1] || ...)`, as [`Self::hash_parts`].
+    fn mac_parts(&self, key: &[u8], parts: &[&[u8]]) -> Result<Vec<u8>, CryptoError> {
+        self.mac(key, &parts.concat())
+    }
+
     /// HKDF-Extract(salt, ikm).
     fn kdf_extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, CryptoError>;
 
@@ -141,6 +153,17 @@ pub trait CipherSuiteProvider: Send + Sync + core::fmt::Debug {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+
+    /// Verifies `signature` over `parts[0] || parts[1] || ...`, as
+    /// [`Self::hash_parts`]: the default joins them.
+    fn verify_parts(
+        &self,
+        public_key: &[u8],
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.verify(public_key, &parts.concat(), signature)
+    }
 
     /// Verifies many signatures; fails if any fails. Providers may batch or
     /// parallelise; the default checks one after another.

@@ -139,7 +139,35 @@ pub fn check_suite(cs: &dyn CipherSuiteProvider) -> Check {
     check_aead(cs)?;
     check_kem(cs)?;
     check_signature(cs)?;
+    check_parts(cs)?;
     check_random(cs)
+}
+
+/// `hash_parts`, `mac_parts` and `verify_parts` agree with `hash`, `mac`
+/// and `verify` over the joined parts, however the input is split (empty
+/// pieces included), and `verify_parts` refuses a changed piece.
+pub fn check_parts(cs: &dyn CipherSuiteProvider) -> Check {
+    let data: Vec<u8> = (0..300u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (a, rest) = data.split_at(1);
+    let (b, c) = rest.split_at(150);
+    let splits: [&[&[u8]]; 3] = [&[&data], &[a, b, c], &[&[], a, &[], b, c, &[]]];
+    let (sk, pk) = ok("signature_generate", cs.signature_generate())?;
+    let sig = ok("sign", cs.sign(sk.as_bytes(), &data))?;
+    for parts in splits {
+        eq("hash_parts", &cs.hash(&data), &cs.hash_parts(parts))?;
+        eq(
+            "mac_parts",
+            &ok("mac", cs.mac(b"key", &data))?,
+            &ok("mac_parts", cs.mac_parts(b"key", parts))?,
+        )?;
+        ok("verify_parts", cs.verify_parts(&pk, parts, &sig))?;
+    }
+    let changed = flip_last(c);
+    fails_with(
+        "verify_parts with a changed piece",
+        CryptoError::InvalidSignature,
+        cs.verify_parts(&pk, &[a, b, &changed], &sig),
+    )
 }
 
 /// `Hash("abc")` against FIPS 180-4, and `Nh`.

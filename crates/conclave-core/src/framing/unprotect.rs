@@ -11,22 +11,24 @@
 //! dropped). The ProposalRef (§5.2) and the confirmed transcript hash (§8.2)
 //! are computed over these bytes, never over a re-encoding.
 
+use std::borrow::Cow;
+
 use subtle::ConstantTimeEq;
 
-use crate::codec::{decode_exact, encode, Serialize, VLByteSlice};
-use crate::crypto::verify_with_label;
+use crate::codec::{decode_exact, encode, Serialize, Size, TlsSerialize, TlsSize, VLByteSlice};
+use crate::crypto::{verify_with_label, verify_with_label_parts};
 use crate::error::Result;
 use crate::schedule::{sender_data_key_nonce, SecretTree};
 use crate::tree::LeafIndex;
 use crate::wire::{
     AuthenticatedContent, ContentType, FramedContent, FramedContentAuthData, FramedContentBody,
     FramedContentTbs, MlsMessage, MlsMessageBody, PrivateContentAad, PrivateMessage, Proposal,
-    PublicMessage, Sender, SenderData, SenderDataAad, WireFormat,
+    ProtocolVersion, PublicMessage, Sender, SenderData, SenderDataAad, WireFormat,
 };
 use crate::{Error, ProtocolError};
 
 use super::private_content::decode_private_content_with_len;
-use super::protect::{apply_reuse_guard, membership_tag, ratchet_of, TBS_LABEL};
+use super::protect::{apply_reuse_guard, ratchet_of, TBS_LABEL};
 use super::{EpochKeys, MemberKeys};
 
 /// A framed message must carry the group's protocol version (§6).
@@ -65,16 +67,17 @@ pub fn unprotect(
 }
 
 /// A framed message's content that passed every check of §6, with the
-/// encoding of its `AuthenticatedContent` as received.
+/// encoding of its `AuthenticatedContent` as received (borrowed from the
+/// received bytes for a PublicMessage).
 #[derive(Debug, Clone)]
-pub struct ReceivedContent {
+pub struct ReceivedContent<'a> {
     /// The content, decoded.
     pub content: AuthenticatedContent,
     /// `wire_format || FramedContent || FramedContentAuthData`, as received.
-    pub encoded: Vec<u8>,
+    pub encoded: Cow<'a, [u8]>,
 }
 
-impl ReceivedContent {
+impl ReceivedContent<'_> {
     /// The `ConfirmedTranscriptHashInput` of a commit (§8.2): the received
     /// encoding without its trailing confirmation tag.
     pub fn transcript_input(&self) -> Result<&[u8]> {
@@ -94,14 +97,17 @@ impl ReceivedContent {
 
 /// [`unprotect`], keeping the received encoding of the content
 /// ([`ReceivedContent`]). `bytes` is the MLSMessage as received, which
-/// `message` was decoded from (`codec::decode_exact`).
-pub fn unprotect_received(
+/// `message` was decoded from (`codec::decode_exact`). A PublicMessage's
+/// membership tag and signature are checked over these bytes, which are
+/// never copied: only the GroupContext, which the message does not carry,
+/// is encoded (§6.1, §6.2).
+pub fn unprotect_received<'a>(
     keys: &EpochKeys<'_>,
     members: &dyn MemberKeys,
     tree: &mut SecretTree,
     message: MlsMessage,
-    bytes: &[u8],
-) -> Result<ReceivedContent> {
+    bytes: &'a [u8],
+) -> Result<ReceivedContent<'a>> {
     check_version(keys, &message)?;
     match message.body {
         MlsMessageBody::PublicMessage(m) => {
@@ -116,15 +122,20 @@ pub fn unprotect_received(
                 .filter(|ac| ac.starts_with(&WireFormat::PUBLIC_MESSAGE.0.to_be_bytes()))
                 .ok_or(Error::Misuse(
                     "the bytes given are not the message's encoding".into(),
-                ))?
-                .to_vec();
-            let content = unprotect_public(keys, members, m)?;
-            Ok(ReceivedContent { content, encoded })
+                ))?;
+            let content = check_public(keys, members, m, encoded)?;
+            Ok(ReceivedContent {
+                content,
+                encoded: Cow::Borrowed(encoded),
+            })
         }
         MlsMessageBody::PrivateMessage(m) => {
             let (content, encoded) = private(keys, members, tree, &m, true)?;
             let encoded = encoded.ok_or(Error::Internal("no encoding of a private message"))?;
-            Ok(ReceivedContent { content, encoded })
+            Ok(ReceivedContent {
+                content,
+                encoded: Cow::Owned(encoded),
+            })
         }
         MlsMessageBody::Welcome(_)
         | MlsMessageBody::GroupInfo(_)
@@ -223,7 +234,8 @@ fn signer_key<'a>(members: &'a dyn MemberKeys, content: &'a FramedContent) -> Re
     }
 }
 
-/// Verifies `SignWithLabel(., "FramedContentTBS", FramedContentTBS)` (§6.1).
+/// Verifies `SignWithLabel(., "FramedContentTBS", FramedContentTBS)` (§6.1)
+/// of a PrivateMessage's content.
 fn verify_signature(
     keys: &EpochKeys<'_>,
     public_key: &[u8],
@@ -248,11 +260,45 @@ fn verify_signature(
 
 /// Checks a PublicMessage (§6.2) and returns its content: group and epoch,
 /// not application data, the sender type allowed for the content, the
-/// membership tag of a member (in constant time), then the signature.
+/// membership tag of a member (in constant time), then the signature. The
+/// tag and signature are computed over the message's encoding; use
+/// [`unprotect_received`] to check them over the bytes as received.
 pub fn unprotect_public(
     keys: &EpochKeys<'_>,
     members: &dyn MemberKeys,
     message: PublicMessage,
+) -> Result<AuthenticatedContent> {
+    let encoded = encode(&AuthenticatedContentRef {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: &message.content,
+        auth: &message.auth,
+    })?;
+    check_public(keys, members, message, &encoded)
+}
+
+/// `AuthenticatedContent`, borrowed, to encode a PublicMessage's content
+/// that did not come with its received bytes.
+#[derive(TlsSerialize, TlsSize)]
+struct AuthenticatedContentRef<'a> {
+    wire_format: WireFormat,
+    content: &'a FramedContent,
+    auth: &'a FramedContentAuthData,
+}
+
+/// [`unprotect_public`] with `encoded`, the encoding of the message's
+/// `AuthenticatedContent` (`wire_format || FramedContent ||
+/// FramedContentAuthData`), which the membership tag and the signature
+/// cover (with the GroupContext in between, encoded here):
+///
+/// ```text
+/// FramedContentTBS        = version || wire_format || FramedContent || [GroupContext]
+/// AuthenticatedContentTBM = FramedContentTBS || FramedContentAuthData
+/// ```
+fn check_public(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    message: PublicMessage,
+    encoded: &[u8],
 ) -> Result<AuthenticatedContent> {
     let content = &message.content;
     check_group_and_epoch(keys, content.group_id.as_slice(), content.epoch)?;
@@ -260,13 +306,22 @@ pub fn unprotect_public(
         return Err(ProtocolError::ApplicationAsPublicMessage.into());
     }
     check_sender_for_content(content)?;
+    let (framed, auth) = encoded
+        .len()
+        .checked_sub(message.auth.tls_serialized_len())
+        .and_then(|at| encoded.split_at_checked(at))
+        .ok_or(Error::Internal(
+            "a PublicMessage shorter than its auth data",
+        ))?;
+    let version = ProtocolVersion::MLS10.0.to_be_bytes();
+    let context = match content.sender {
+        Sender::Member(_) | Sender::NewMemberCommit => encode(keys.group_context)?,
+        Sender::External(_) | Sender::NewMemberProposal => Vec::new(),
+    };
     if let Sender::Member(_) = content.sender {
-        let expected = membership_tag(
-            keys.cs,
-            keys.membership_key,
-            content,
-            &message.auth,
-            keys.group_context,
+        let expected = keys.cs.mac_parts(
+            keys.membership_key.as_bytes(),
+            &[&version, framed, &context, auth],
         )?;
         let received = message.membership_tag.as_ref().map(|t| t.as_slice());
         if !received.is_some_and(|t| bool::from(expected.as_slice().ct_eq(t))) {
@@ -274,13 +329,14 @@ pub fn unprotect_public(
         }
     }
     let key = signer_key(members, content)?;
-    verify_signature(
-        keys,
+    verify_with_label_parts(
+        keys.cs,
         key,
-        WireFormat::PUBLIC_MESSAGE,
-        content,
-        &message.auth,
-    )?;
+        TBS_LABEL,
+        &[&version, framed, &context],
+        message.auth.signature.as_slice(),
+    )
+    .map_err(|_| ProtocolError::InvalidContentSignature)?;
     Ok(AuthenticatedContent {
         wire_format: WireFormat::PUBLIC_MESSAGE,
         content: message.content,

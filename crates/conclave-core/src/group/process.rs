@@ -143,7 +143,7 @@ impl Group {
     /// transcript hashes are computed over the message's encoding; use
     /// [`Group::process_bytes`] to hand over the bytes as received.
     pub fn process(&mut self, message: &MlsMessage) -> Result<Received> {
-        self.process_message(message, None)
+        self.process_message(Cow::Borrowed(message), None)
     }
 
     /// Decodes and processes one message as received: the ProposalRef of a
@@ -153,14 +153,20 @@ impl Group {
     /// before it is decoded ([`crate::limits`]).
     pub fn process_bytes(&mut self, bytes: &[u8]) -> Result<Received> {
         let message: MlsMessage = self.config.limits.decode(bytes)?;
-        self.process_message(&message, Some(bytes))
+        self.process_message(Cow::Owned(message), Some(bytes))
     }
 
-    fn process_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Received> {
+    /// Processes a message, owned when it was decoded here (then it is
+    /// taken apart without a copy) or borrowed from the caller.
+    fn process_message(
+        &mut self,
+        message: Cow<'_, MlsMessage>,
+        bytes: Option<&[u8]>,
+    ) -> Result<Received> {
         self.check_active()?;
         // Counts and sizes visible without decrypting (a PublicMessage's
         // proposals and extensions), before any signature is checked.
-        self.config.limits.check_message(message)?;
+        self.config.limits.check_message(&message)?;
         let is_application = matches!(&message.body, MlsMessageBody::PrivateMessage(pm)
             if pm.content_type == crate::wire::ContentType::Application);
         // Our own messages echoed back (the delivery service sends a commit
@@ -175,7 +181,7 @@ impl Group {
                 .any(|e| e.own_message_hash.is_some());
         let bytes: Cow<'_, [u8]> = match bytes {
             Some(b) => Cow::Borrowed(b),
-            None if own_sent || !is_application => Cow::Owned(encode(message)?),
+            None if own_sent || !is_application => Cow::Owned(encode(&*message)?),
             None => Cow::Borrowed(&[]),
         };
         if own_sent {
@@ -198,7 +204,7 @@ impl Group {
         }
         if let MlsMessageBody::PrivateMessage(pm) = &message.body {
             if pm.epoch < self.epoch() && pm.group_id.as_slice() == self.group_id() {
-                return self.process_past(message, pm);
+                return self.process_past(&message, pm);
             }
         }
         let external = self.external_senders()?;
@@ -217,13 +223,18 @@ impl Group {
                 &keys,
                 &members,
                 &mut self.epoch.secret_tree,
-                message.clone(),
+                message.into_owned(),
             )?;
             return application(content);
         }
         let mut secret_tree = self.epoch.secret_tree.clone();
-        let received =
-            unprotect_received(&keys, &members, &mut secret_tree, message.clone(), &bytes)?;
+        let received = unprotect_received(
+            &keys,
+            &members,
+            &mut secret_tree,
+            message.into_owned(),
+            &bytes,
+        )?;
         // A PrivateMessage's handshake content, once decrypted.
         self.config
             .limits

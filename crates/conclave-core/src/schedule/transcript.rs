@@ -79,10 +79,8 @@ pub fn confirmed_transcript_hash(
     interim_before: &[u8],
     confirmed_input: &[u8],
 ) -> Vec<u8> {
-    let mut data = Vec::with_capacity(interim_before.len() + confirmed_input.len());
-    data.extend_from_slice(interim_before);
-    data.extend_from_slice(confirmed_input);
-    cs.hash(&data)
+    // Hashed in place: the input is a whole commit, as received.
+    cs.hash_parts(&[interim_before, confirmed_input])
 }
 
 /// `Hash(confirmed_transcript_hash_[n] || InterimTranscriptHashInput_[n])`,
