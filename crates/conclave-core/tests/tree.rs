@@ -17,7 +17,7 @@ use conclave_core::tree::validate::{
     check_capabilities, check_lifetime, check_source, validate_tree, verify_leaf_signature,
     GroupRequirements, LeafContext, TreeValidation,
 };
-use conclave_core::tree::{LeafIndex, NodeIndex, RatchetTree, TreePrivateKeys, TreeView};
+use conclave_core::tree::{LeafIndex, NodeIndex, NodeRef, RatchetTree, TreePrivateKeys, TreeView};
 use conclave_core::wire::{
     Capabilities, Credential, Extension, ExtensionType, LeafNode, LeafNodeSource,
     LeafNodeTbsContext, Lifetime, Node, ProtocolVersion, UpdatePath,
@@ -157,6 +157,7 @@ fn commit(
     let path = apply_new_path(&mut diff, cs_ref, sender, &template, &me.signer, GROUP_ID).unwrap();
     let context = diff.root_hash(cs_ref).unwrap();
     assert_subtree_index(&diff);
+    assert_resolutions(&diff);
     let update = encrypt_path(&diff, cs_ref, &path, &context, &added).unwrap();
     let sender_keys = path.private_keys(&me.keys, &diff);
     // Every other current member processes the commit on its own diff.
@@ -241,11 +242,45 @@ fn assert_subtree_index<V: TreeView>(view: &V) {
     }
 }
 
+/// The resolution of `x` by the definition (§4.1.1), node by node.
+fn brute_resolution<V: TreeView>(view: &V, x: NodeIndex) -> Vec<NodeIndex> {
+    match view.node(x) {
+        Some(NodeRef::Leaf(_)) => vec![x],
+        Some(NodeRef::Parent(p)) => std::iter::once(x)
+            .chain(p.unmerged_leaves.iter().map(|&l| LeafIndex(l).node()))
+            .collect(),
+        None => match (x.left(), x.right()) {
+            (Some(l), Some(r)) => {
+                let mut out = brute_resolution(view, l);
+                out.extend(brute_resolution(view, r));
+                out
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// Checks the resolution of every node (from the non-blank index, or a
+/// diff's overlay over it) against the definition.
+fn assert_resolutions<V: TreeView>(view: &V) {
+    for x in 0..view.width().node_width() {
+        let x = NodeIndex(x);
+        assert_eq!(
+            view.resolution(x),
+            brute_resolution(view, x),
+            "node {}",
+            x.0
+        );
+    }
+}
+
 /// Checks every cached hash (and the blank-leaf and non-blank indices)
 /// against a fresh import of the same nodes.
 fn assert_cache_exact(cs: &dyn CipherSuiteProvider, tree: &RatchetTree) {
     assert_subtree_index(tree);
     assert_subtree_index(&tree.diff());
+    assert_resolutions(tree);
+    assert_resolutions(&tree.diff());
     let fresh = reimport(cs, tree.to_nodes());
     let first_blank = (0..tree.leaf_count())
         .map(LeafIndex)
@@ -331,6 +366,42 @@ fn remove_truncates_then_add_extends_without_resurrecting() {
     tree.merge(changes).unwrap();
     assert_cache_exact(cs.as_ref(), &tree);
     assert!(tree.parent(NodeIndex(11)).is_none());
+}
+
+#[test]
+fn resolutions_skip_below_set_parents_and_follow_the_overlay() {
+    let cs = suite();
+    // 0 adds everyone (sets 1, 3, 7), then 6 commits (sets 13, 11, 7).
+    let (mut tree, _) = group(&cs, 8, &[6]);
+    // Removing 4 blanks 8 and its direct path 9, 11, 7: the root is blank
+    // above set parents on both sides.
+    let mut diff = tree.diff();
+    diff.remove_leaf(LeafIndex(4)).unwrap();
+    assert_resolutions(&diff);
+    assert_eq!(
+        diff.resolution(NodeIndex(7)),
+        [3, 10, 13].map(NodeIndex).to_vec()
+    );
+    tree.merge(diff.into_changes(cs.as_ref()).unwrap()).unwrap();
+    assert_cache_exact(cs.as_ref(), &tree);
+    assert_eq!(
+        tree.resolution(NodeIndex(7)),
+        [3, 10, 13].map(NodeIndex).to_vec()
+    );
+    assert_eq!(
+        tree.resolution(NodeIndex(11)),
+        [10, 13].map(NodeIndex).to_vec()
+    );
+    // A new member lands in leaf 4, unmerged at nothing (every parent above
+    // it is blank): the diff's overlay is resolved next to the stored tree.
+    let mut diff = tree.diff();
+    let (leaf, _, _) = key_package_leaf(&cs, "new");
+    assert_eq!(diff.add_leaf(leaf).unwrap(), LeafIndex(4));
+    assert_resolutions(&diff);
+    assert_eq!(
+        diff.resolution(NodeIndex(7)),
+        [3, 8, 10, 13].map(NodeIndex).to_vec()
+    );
 }
 
 #[test]

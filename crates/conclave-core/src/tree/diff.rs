@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::hash::{cached, leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
 use super::ratchet_tree::{RatchetTree, TreeChanges};
-use super::view::{subtree_nodes, TreeView};
+use super::view::{subtree_nodes, NodeRef, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, ParentNode};
@@ -118,6 +118,30 @@ impl TreeView for TreeDiff<'_> {
         })
     }
 
+    /// Subtrees the diff did not write (within the kept width) resolve in
+    /// the stored tree; the rest as usual, with those subtrees handed on.
+    fn resolution_into(&self, x: NodeIndex, out: &mut Vec<NodeIndex>) {
+        if self.untouched(x) {
+            return self.base.resolution_into(x, out);
+        }
+        match self.node(x) {
+            Some(NodeRef::Leaf(_)) => out.push(x),
+            Some(NodeRef::Parent(p)) => {
+                out.push(x);
+                out.extend(p.unmerged_leaves.iter().map(|&l| LeafIndex(l).node()));
+            }
+            None => {
+                if !self.subtree_has_node(x) {
+                    return;
+                }
+                if let (Some(l), Some(r)) = (x.left(), x.right()) {
+                    self.resolution_into(l, out);
+                    self.resolution_into(r, out);
+                }
+            }
+        }
+    }
+
     fn cached_hash(&self, x: NodeIndex) -> Option<&[u8]> {
         if !self.size.contains(x) {
             return None;
@@ -134,6 +158,21 @@ impl<'a> TreeDiff<'a> {
     /// The tree this diff is staged over.
     pub fn base(&self) -> &'a RatchetTree {
         self.base
+    }
+
+    /// Whether the subtree headed by `x` reads exactly as in the base tree:
+    /// it lies within the kept width and the diff wrote none of its nodes.
+    fn untouched(&self, x: NodeIndex) -> bool {
+        let (lo, hi) = subtree_nodes(x);
+        let keep_last = u64::from(self.keep.node_width()).saturating_sub(1);
+        if hi > keep_last || !self.size.contains(x) {
+            return false;
+        }
+        let (Ok(lo), Ok(hi)) = (u32::try_from(lo), u32::try_from(hi)) else {
+            return false;
+        };
+        self.leaves.range(lo.div_ceil(2)..=hi / 2).next().is_none()
+            && self.parents.range(lo..=hi).next().is_none()
     }
 
     /// Whether the hash of `x` is known to need recomputing.

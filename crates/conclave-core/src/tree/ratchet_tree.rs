@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hash::{leaf_hash, parent_node_hash};
 use super::math::{LeafIndex, NodeIndex, TreeSize};
-use super::view::{subtree_contains, subtree_nodes, TreeView};
+use super::view::{subtree_contains, subtree_nodes, NodeRef, TreeView};
 use crate::crypto::CipherSuiteProvider;
 use crate::error::Result;
 use crate::wire::{LeafNode, Node, ParentNode};
@@ -429,6 +429,50 @@ impl TreeView for RatchetTree {
         match (u32::try_from(lo), u32::try_from(hi.min(last))) {
             (Ok(lo), Ok(hi)) if lo <= hi => self.non_blank.range(lo..=hi).next().is_some(),
             _ => false,
+        }
+    }
+
+    /// The resolution (§4.1.1) from the ordered index of non-blank nodes,
+    /// without touching the blank ones or the leaves' contents: the nodes of
+    /// a resolution are disjoint subtrees, so in index order they come out
+    /// in the resolution's order (left to right). A non-blank parent covers
+    /// its subtree: what its left half added before it is taken back, its
+    /// right half skipped.
+    fn resolution_into(&self, x: NodeIndex, out: &mut Vec<NodeIndex>) {
+        let push_parent = |out: &mut Vec<NodeIndex>, x: NodeIndex, p: &ParentNode| {
+            out.push(x);
+            out.extend(p.unmerged_leaves.iter().map(|&l| LeafIndex(l).node()));
+        };
+        match self.node(x) {
+            Some(NodeRef::Leaf(_)) => return out.push(x),
+            Some(NodeRef::Parent(p)) => return push_parent(out, x, p),
+            None => {}
+        }
+        let (lo, hi) = subtree_nodes(x);
+        let last = u64::from(self.size.node_width()).saturating_sub(1);
+        let (Ok(lo), Ok(hi)) = (u32::try_from(lo), u32::try_from(hi.min(last))) else {
+            return;
+        };
+        if lo > hi {
+            return;
+        }
+        let start = out.len();
+        let mut covered_to: Option<u32> = None;
+        for &n in self.non_blank.range(lo..=hi) {
+            if covered_to.is_some_and(|c| n <= c) {
+                continue;
+            }
+            let node = NodeIndex(n);
+            if node.is_leaf() {
+                out.push(node);
+            } else if let Some(p) = self.parent(node) {
+                let (p_lo, p_hi) = subtree_nodes(node);
+                while out.len() > start && out.last().is_some_and(|l| u64::from(l.0) >= p_lo) {
+                    out.pop();
+                }
+                push_parent(out, node, p);
+                covered_to = u32::try_from(p_hi).ok().or(Some(u32::MAX));
+            }
         }
     }
 }

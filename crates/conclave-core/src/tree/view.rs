@@ -110,8 +110,15 @@ pub trait TreeView {
     /// non-blank descendant, depth-first, left first.
     fn resolution(&self, x: NodeIndex) -> Vec<NodeIndex> {
         let mut out = Vec::new();
-        resolve_into(self, x, &mut out, usize::MAX);
+        self.resolution_into(x, &mut out);
         out
+    }
+
+    /// Appends the resolution of `x` to `out`. The default walks the
+    /// subtree; the stored tree answers from its index of non-blank nodes,
+    /// and a diff hands the subtrees it did not touch to the stored tree.
+    fn resolution_into(&self, x: NodeIndex, out: &mut Vec<NodeIndex>) {
+        resolve_into(self, x, out, usize::MAX);
     }
 
     /// The first `limit` nodes of the resolution of `x`.
