@@ -9,7 +9,8 @@ use conclave_core::crypto::{
 };
 use conclave_core::framing::{
     encode_private_content, membership_tag, protect_private, protect_public, sign_content,
-    unprotect, unprotect_private, unprotect_public, EpochKeys, MemberKeys, PaddingPolicy,
+    unprotect, unprotect_private, unprotect_public, unprotect_received_then, EpochKeys, MemberKeys,
+    PaddingPolicy,
 };
 use conclave_core::schedule::{sender_data_key_nonce, RatchetKind, SecretTree, SecretTreeConfig};
 use conclave_core::tree::LeafIndex;
@@ -899,5 +900,103 @@ fn every_bit_flip_of_a_message_is_refused() {
                 }
             }
         }
+    }
+}
+
+// --- big PublicMessages: the signature checked beside the caller's work ---
+
+/// A member's Remove proposal carrying `aad_len` bytes of authenticated
+/// data, as received bytes of an MLSMessage.
+fn big_public(f: &Fixture, aad_len: usize, edit: impl FnOnce(&mut PublicMessage)) -> Vec<u8> {
+    let mut content = f.content(Sender::Member(SENDER), remove());
+    content.authenticated_data = VLBytes::new(vec![0x5A; aad_len]);
+    let mut m = f.public(&f.signers[SENDER as usize], content);
+    edit(&mut m);
+    encode(&MlsMessage::new(MlsMessageBody::PublicMessage(m))).unwrap()
+}
+
+/// Runs `unprotect_received_then` on received bytes with `then`, counting
+/// whether `then` ran.
+fn received_then(
+    f: &Fixture,
+    bytes: &[u8],
+    then: impl FnOnce() -> Result<u32, Error>,
+) -> (Result<u32, Error>, bool) {
+    let message = conclave_core::codec::decode_exact::<MlsMessage>(bytes).unwrap();
+    let mut ran = false;
+    let result = unprotect_received_then(
+        &f.keys(),
+        &f.members,
+        &mut f.tree(),
+        message,
+        bytes,
+        |received| {
+            ran = true;
+            assert_eq!(received.content.content.sender, Sender::Member(SENDER));
+            then()
+        },
+    )
+    .map(|(_, out)| out);
+    (result, ran)
+}
+
+fn protocol_of(result: Result<u32, Error>) -> ProtocolError {
+    match result {
+        Err(Error::Protocol(e)) => e,
+        other => panic!("expected a protocol error, got {other:?}"),
+    }
+}
+
+#[test]
+fn big_public_messages_run_the_callers_check_beside_the_signature() {
+    let f = fixture();
+    for aad_len in [10, 100_000] {
+        let bytes = big_public(&f, aad_len, |_| {});
+        let (result, ran) = received_then(&f, &bytes, || Ok(42));
+        assert_eq!(result.unwrap(), 42);
+        assert!(ran);
+        // The caller's own error comes back when the message is good.
+        let (result, _) = received_then(&f, &bytes, || Err(Error::Internal("caller")));
+        assert!(matches!(result, Err(Error::Internal("caller"))));
+    }
+}
+
+#[test]
+fn big_public_bad_signature_wins_over_the_callers_result() {
+    let f = fixture();
+    for aad_len in [10, 100_000] {
+        let bytes = big_public(&f, aad_len, |m| {
+            m.auth.signature = flip_last(&m.auth.signature)
+        });
+        // Re-tag: only the signature is wrong.
+        let message = conclave_core::codec::decode_exact::<MlsMessage>(&bytes).unwrap();
+        let MlsMessageBody::PublicMessage(m) = message.body else {
+            unreachable!()
+        };
+        let bytes = encode(&MlsMessage::new(MlsMessageBody::PublicMessage(f.with_tag(
+            AuthenticatedContent {
+                wire_format: WireFormat::PUBLIC_MESSAGE,
+                content: m.content,
+                auth: m.auth,
+            },
+        ))))
+        .unwrap();
+        for then in [Ok(1), Err(Error::Internal("caller"))] {
+            let (result, _) = received_then(&f, &bytes, || then);
+            assert_eq!(protocol_of(result), ProtocolError::InvalidContentSignature);
+        }
+    }
+}
+
+#[test]
+fn big_public_wrong_membership_tag_is_refused_before_the_callers_check() {
+    let f = fixture();
+    for aad_len in [10, 100_000] {
+        let bytes = big_public(&f, aad_len, |m| {
+            m.membership_tag = m.membership_tag.as_ref().map(flip_last);
+        });
+        let (result, ran) = received_then(&f, &bytes, || Ok(1));
+        assert_eq!(protocol_of(result), ProtocolError::MembershipTagMismatch);
+        assert!(!ran);
     }
 }

@@ -550,8 +550,12 @@ fn update_path_with_wrong_length_is_rejected() {
 fn update_path_with_wrong_ciphertext_count_is_rejected() {
     let cs = suite();
     let (tree, members, mut update, context, sender) = processed_group(&cs);
-    let extra = update.nodes[1].encrypted_path_secret[0].clone();
-    update.nodes[1].encrypted_path_secret.push(extra);
+    let extra = update.nodes[1]
+        .encrypted_path_secret
+        .get(0)
+        .unwrap()
+        .to_owned();
+    update.nodes[1].encrypted_path_secret.push(&extra).unwrap();
     let mut diff = tree.diff();
     apply_received_path(&mut diff, cs.as_ref(), sender, &update).unwrap();
     let result = decrypt_path(

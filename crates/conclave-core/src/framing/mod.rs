@@ -39,7 +39,8 @@ mod unprotect;
 pub use private_content::{decode_private_content, encode_private_content, PaddingPolicy};
 pub use protect::{membership_tag, protect_private, protect_public, sign_content};
 pub use unprotect::{
-    unprotect, unprotect_private, unprotect_public, unprotect_received, ReceivedContent,
+    unprotect, unprotect_private, unprotect_public, unprotect_received, unprotect_received_then,
+    ReceivedContent,
 };
 
 use crate::crypto::{CipherSuiteProvider, Secret};

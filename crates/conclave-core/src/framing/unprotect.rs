@@ -111,18 +111,7 @@ pub fn unprotect_received<'a>(
     check_version(keys, &message)?;
     match message.body {
         MlsMessageBody::PublicMessage(m) => {
-            // MLSMessage = version (2 bytes) || wire_format || PublicMessage,
-            // and PublicMessage = content || auth || [membership_tag<V>].
-            let tail = match &m.membership_tag {
-                Some(tag) => varint_len(tag.as_slice().len()) + tag.as_slice().len(),
-                None => 0,
-            };
-            let encoded = bytes
-                .get(2..bytes.len().saturating_sub(tail))
-                .filter(|ac| ac.starts_with(&WireFormat::PUBLIC_MESSAGE.0.to_be_bytes()))
-                .ok_or(Error::Misuse(
-                    "the bytes given are not the message's encoding".into(),
-                ))?;
+            let encoded = public_content_bytes(&m, bytes)?;
             let content = check_public(keys, members, m, encoded)?;
             Ok(ReceivedContent {
                 content,
@@ -144,6 +133,21 @@ pub fn unprotect_received<'a>(
             message.wire_format().0
         ))),
     }
+}
+
+/// The received `AuthenticatedContent` of a PublicMessage within the
+/// MLSMessage `bytes` it was decoded from: MLSMessage = version (2 bytes)
+/// || wire_format || PublicMessage, and PublicMessage = content || auth ||
+/// [membership_tag<V>].
+fn public_content_bytes<'a>(message: &PublicMessage, bytes: &'a [u8]) -> Result<&'a [u8]> {
+    let tail = match &message.membership_tag {
+        Some(tag) => varint_len(tag.as_slice().len()) + tag.as_slice().len(),
+        None => 0,
+    };
+    bytes
+        .get(2..bytes.len().saturating_sub(tail))
+        .filter(|ac| ac.starts_with(&WireFormat::PUBLIC_MESSAGE.0.to_be_bytes()))
+        .ok_or_else(|| Error::Misuse("the bytes given are not the message's encoding".into()))
 }
 
 /// The length of the QUIC-style varint header of an `opaque x<V>` of `len`
@@ -285,6 +289,33 @@ struct AuthenticatedContentRef<'a> {
     auth: &'a FramedContentAuthData,
 }
 
+/// What the signature of a PublicMessage covers, once every other check
+/// passed: `SignWithLabel(., "FramedContentTBS", version || framed ||
+/// context)`, `framed` being `wire_format || FramedContent` as received.
+struct PublicSignature {
+    key: Vec<u8>,
+    context: Vec<u8>,
+    /// The length of `framed` at the start of the encoded content.
+    framed_len: usize,
+}
+
+impl PublicSignature {
+    fn verify(&self, keys: &EpochKeys<'_>, encoded: &[u8], signature: &[u8]) -> Result<()> {
+        let framed = encoded
+            .get(..self.framed_len)
+            .ok_or(Error::Internal("the signed content moved"))?;
+        let version = ProtocolVersion::MLS10.0.to_be_bytes();
+        verify_with_label_parts(
+            keys.cs,
+            &self.key,
+            TBS_LABEL,
+            &[&version, framed, &self.context],
+            signature,
+        )
+        .map_err(|_| ProtocolError::InvalidContentSignature.into())
+    }
+}
+
 /// [`unprotect_public`] with `encoded`, the encoding of the message's
 /// `AuthenticatedContent` (`wire_format || FramedContent ||
 /// FramedContentAuthData`), which the membership tag and the signature
@@ -300,6 +331,23 @@ fn check_public(
     message: PublicMessage,
     encoded: &[u8],
 ) -> Result<AuthenticatedContent> {
+    let signature = check_public_unsigned(keys, members, &message, encoded)?;
+    signature.verify(keys, encoded, message.auth.signature.as_slice())?;
+    Ok(AuthenticatedContent {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: message.content,
+        auth: message.auth,
+    })
+}
+
+/// Every check of [`check_public`] but the signature, in the same order;
+/// returns what the signature covers.
+fn check_public_unsigned(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    message: &PublicMessage,
+    encoded: &[u8],
+) -> Result<PublicSignature> {
     let content = &message.content;
     check_group_and_epoch(keys, content.group_id.as_slice(), content.epoch)?;
     if content.content_type() == ContentType::Application {
@@ -328,20 +376,64 @@ fn check_public(
             return Err(ProtocolError::MembershipTagMismatch.into());
         }
     }
-    let key = signer_key(members, content)?;
-    verify_with_label_parts(
-        keys.cs,
-        key,
-        TBS_LABEL,
-        &[&version, framed, &context],
-        message.auth.signature.as_slice(),
-    )
-    .map_err(|_| ProtocolError::InvalidContentSignature)?;
-    Ok(AuthenticatedContent {
-        wire_format: WireFormat::PUBLIC_MESSAGE,
-        content: message.content,
-        auth: message.auth,
+    Ok(PublicSignature {
+        key: signer_key(members, content)?.to_vec(),
+        context,
+        framed_len: framed.len(),
     })
+}
+
+/// From this size of received content on, [`unprotect_received_then`]
+/// verifies the signature on a second thread (hashing the content for
+/// Ed25519 is then the longest step of processing a big commit).
+const PARALLEL_SIGNATURE_BYTES: usize = 64 * 1024;
+
+/// [`unprotect_received`], then `then` on the content, whose result is
+/// returned with it. For a big PublicMessage (a commit with a path in a
+/// sparse tree: one ciphertext per member) the signature is verified on a
+/// second thread while `then` runs on this one; `then` must therefore not
+/// change anything (staging a commit, checking a proposal), and its result
+/// is dropped unless the signature verifies: every error of §6 comes first,
+/// in the same order as [`unprotect_received`], then `then`'s.
+pub fn unprotect_received_then<'a, T>(
+    keys: &EpochKeys<'_>,
+    members: &dyn MemberKeys,
+    tree: &mut SecretTree,
+    message: MlsMessage,
+    bytes: &'a [u8],
+    then: impl FnOnce(&ReceivedContent<'a>) -> Result<T>,
+) -> Result<(ReceivedContent<'a>, T)> {
+    check_version(keys, &message)?;
+    let public = match message.body {
+        MlsMessageBody::PublicMessage(m) if bytes.len() >= PARALLEL_SIGNATURE_BYTES => m,
+        body => {
+            let message = MlsMessage { body, ..message };
+            let received = unprotect_received(keys, members, tree, message, bytes)?;
+            let out = then(&received)?;
+            return Ok((received, out));
+        }
+    };
+    let encoded = public_content_bytes(&public, bytes)?;
+    let signature = check_public_unsigned(keys, members, &public, encoded)?;
+    let signature_bytes = public.auth.signature.clone();
+    let received = ReceivedContent {
+        content: AuthenticatedContent {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: public.content,
+            auth: public.auth,
+        },
+        encoded: Cow::Borrowed(encoded),
+    };
+    let (verified, out) = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| signature.verify(keys, encoded, signature_bytes.as_slice()));
+        let out = then(&received);
+        let verified = handle
+            .join()
+            .unwrap_or(Err(Error::Internal("the signature thread panicked")));
+        (verified, out)
+    });
+    verified?;
+    Ok((received, out?))
 }
 
 /// Decrypts and checks a PrivateMessage (§6.3): group and epoch, the sender

@@ -14,7 +14,7 @@ use crate::codec::encode;
 use crate::crypto::Secret;
 use crate::error::Result;
 use crate::framing::{
-    unprotect, unprotect_private, unprotect_received, EpochKeys, ReceivedContent,
+    unprotect, unprotect_private, unprotect_received_then, EpochKeys, ReceivedContent,
 };
 use crate::schedule::InitSecret;
 use crate::schedule::{
@@ -56,6 +56,15 @@ pub struct StagedCommit {
     /// The ReInit this commit carries (§11.2): after merging it the group
     /// accepts nothing more.
     pub(crate) reinit: Option<crate::wire::ReInit>,
+}
+
+/// A handshake message checked (and, for a commit, staged) before the
+/// group changes.
+enum Checked {
+    /// A proposal from this sender, with its reference.
+    Proposal(Sender, Vec<u8>),
+    /// A staged commit.
+    Commit(Box<StagedCommit>),
 }
 
 /// The next epoch's state, computed by staging a commit.
@@ -228,28 +237,40 @@ impl Group {
             return application(content);
         }
         let mut secret_tree = self.epoch.secret_tree.clone();
-        let received = unprotect_received(
+        // Everything up to staging a commit or checking a proposal changes
+        // nothing, so it may overlap the signature check of a big message
+        // (`unprotect_received_then`); the group changes only after.
+        let (received, checked) = unprotect_received_then(
             &keys,
             &members,
             &mut secret_tree,
             message.into_owned(),
             &bytes,
+            |received| {
+                // A PrivateMessage's handshake content, once decrypted.
+                self.config
+                    .limits
+                    .check_content(&received.content.content.content)?;
+                match &received.content.content.content {
+                    FramedContentBody::Application(_) => Err(Error::Internal(
+                        "application content in a handshake message",
+                    )),
+                    FramedContentBody::Proposal(proposal) => {
+                        let sender = received.content.content.sender;
+                        self.checks().check_proposal(proposal, &sender, 0)?;
+                        // §5.2: the reference is a hash of the
+                        // AuthenticatedContent as received.
+                        let reference = proposal_ref(self.cs.as_ref(), &received.encoded)?;
+                        Ok(Checked::Proposal(sender, reference))
+                    }
+                    FramedContentBody::Commit(commit) => Ok(Checked::Commit(Box::new(
+                        self.stage_commit(received, commit)?,
+                    ))),
+                }
+            },
         )?;
-        // A PrivateMessage's handshake content, once decrypted.
-        self.config
-            .limits
-            .check_content(&received.content.content.content)?;
-        match &received.content.content.content {
-            FramedContentBody::Application(_) => Err(Error::Internal(
-                "application content in a handshake message",
-            )),
-            FramedContentBody::Proposal(proposal) => {
-                let sender = received.content.content.sender;
-                self.checks().check_proposal(proposal, &sender, 0)?;
-                // §5.2: the reference is a hash of the AuthenticatedContent
-                // as received.
-                let reference = proposal_ref(self.cs.as_ref(), &received.encoded)?;
-                let proposal = proposal.clone();
+        match (checked, received.content.content.content) {
+            (Checked::Proposal(sender, reference), FramedContentBody::Proposal(proposal)) => {
                 self.epoch.secret_tree = secret_tree;
                 self.proposals.insert(CachedProposal {
                     reference: reference.clone(),
@@ -263,11 +284,11 @@ impl Group {
                     reference,
                 })
             }
-            FramedContentBody::Commit(commit) => {
-                let mut staged = self.stage_commit(&received, commit)?;
+            (Checked::Commit(mut staged), _) => {
                 staged.base_secret_tree = Some(secret_tree);
-                Ok(Received::Commit(staged))
+                Ok(Received::Commit(*staged))
             }
+            (Checked::Proposal(..), _) => Err(Error::Internal("a proposal changed its kind")),
         }
     }
 

@@ -30,8 +30,8 @@ use crate::crypto::{
 };
 use crate::error::Result;
 use crate::wire::{
-    HpkeCiphertext, LeafNode, LeafNodeSource, LeafNodeTbsContext, ParentNode, UpdatePath,
-    UpdatePathNode,
+    HpkeCiphertext, HpkeCiphertextList, LeafNode, LeafNodeSource, LeafNodeTbsContext, ParentNode,
+    UpdatePath, UpdatePathNode,
 };
 use crate::{Error, ProtocolError};
 
@@ -234,12 +234,14 @@ pub fn encrypt_path(
         .iter()
         .map(|(_, _, _, pk)| UpdatePathNode {
             encryption_key: pk.clone().into(),
-            encrypted_path_secret: Vec::new(),
+            encrypted_path_secret: HpkeCiphertextList::new(),
         })
         .collect();
     for ((i, _, _), ct) in jobs.iter().zip(sealed) {
         if let Some(node) = nodes.get_mut(*i) {
-            node.encrypted_path_secret.push(ct);
+            node.encrypted_path_secret
+                .push(&ct)
+                .map_err(|_| Error::Internal("a ciphertext could not be encoded"))?;
         }
     }
     Ok(UpdatePath {
@@ -358,11 +360,11 @@ pub fn decrypt_path(
         let info = encrypt_context(cs, UPDATE_PATH_NODE_LABEL, group_context)?;
         let secret = info.open(
             cs,
-            ct.kem_output.as_slice(),
+            ct.kem_output,
             private.as_bytes(),
             public,
             &[],
-            ct.ciphertext.as_slice(),
+            ct.ciphertext,
         )?;
         found = Some((i, Secret::new(secret)));
     }

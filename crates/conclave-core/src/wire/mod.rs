@@ -14,6 +14,9 @@
 //! - [`credential`]: `Credential`, `Certificate` (§5.3).
 //! - [`leaf_node`]: `LeafNode`, `Capabilities`, `Lifetime`, `LeafNodeTBS` (§7.2).
 //! - [`tree_node`]: `ParentNode`, `Node`, `UpdatePath`, `HPKECiphertext` (§7).
+//! - [`ciphertext_list`]: an UpdatePathNode's `HPKECiphertext` vector, kept
+//!   encoded and read on demand (§7.6); its codec delegates to `VLBytes`
+//!   and scans the entries.
 //! - [`group_context`]: `GroupContext` (§8.1).
 //! - [`framing`]: `Sender`, `FramedContent`, `FramedContentAuthData`,
 //!   `AuthenticatedContent`, `PublicMessage`, the TBS/TBM and transcript
@@ -26,6 +29,7 @@
 //! - [`welcome`]: `Welcome`, `GroupSecrets`, `PathSecret` (§12.4.3.1).
 //! - [`message`]: `MLSMessage` (§6).
 
+pub mod ciphertext_list;
 pub mod commit;
 pub mod credential;
 pub mod extension;
@@ -41,6 +45,7 @@ pub mod tree_node;
 pub mod types;
 pub mod welcome;
 
+pub use ciphertext_list::{HpkeCiphertextList, HpkeCiphertextRef};
 pub use commit::*;
 
 pub use credential::*;

@@ -85,10 +85,14 @@ fn commit() -> Commit {
             leaf_node: leaf(LeafNodeSource::Commit(vl(&[0xAA; 32]))),
             nodes: vec![UpdatePathNode {
                 encryption_key: vl(&[0xBB; 32]),
-                encrypted_path_secret: vec![HpkeCiphertext {
-                    kem_output: vl(&[0xCC; 32]),
-                    ciphertext: vl(&[0xDD; 48]),
-                }],
+                encrypted_path_secret: HpkeCiphertextList::try_from(
+                    [HpkeCiphertext {
+                        kem_output: vl(&[0xCC; 32]),
+                        ciphertext: vl(&[0xDD; 48]),
+                    }]
+                    .as_slice(),
+                )
+                .unwrap(),
             }],
         }),
     }

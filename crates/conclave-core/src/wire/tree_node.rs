@@ -3,7 +3,7 @@
 
 use crate::codec::{TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize, VLBytes};
 
-use super::LeafNode;
+use super::{HpkeCiphertextList, LeafNode};
 
 /// An interior node of the ratchet tree (RFC 9420 §7.1).
 ///
@@ -142,8 +142,9 @@ impl From<(Vec<u8>, Vec<u8>)> for HpkeCiphertext {
 pub struct UpdatePathNode {
     /// The new public key of the node.
     pub encryption_key: VLBytes,
-    /// The path secret, once per resolution node.
-    pub encrypted_path_secret: Vec<HpkeCiphertext>,
+    /// The path secret, once per resolution node (kept encoded: see
+    /// [`HpkeCiphertextList`]).
+    pub encrypted_path_secret: HpkeCiphertextList,
 }
 
 /// The sender's new leaf and filtered direct path (RFC 9420 §7.6).
