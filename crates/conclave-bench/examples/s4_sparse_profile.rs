@@ -45,6 +45,11 @@ fn main() {
         } else {
             HandshakePolicy::Public
         },
+        // Commits of big groups exceed the default 1 MiB message limit.
+        limits: conclave_core::limits::Limits {
+            max_message_size: 64 << 20,
+            ..Default::default()
+        },
         ..GroupConfig::default()
     };
     let cs = conclave_rustcrypto::RustCryptoProvider::new()

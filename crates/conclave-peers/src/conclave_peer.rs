@@ -38,6 +38,7 @@ use conclave_core::group::{
     GroupConfig, HandshakePolicy, Received, RemovePrior, Services,
 };
 use conclave_core::key_package::{KeyPackageBuilder, KeyPackageBundle};
+use conclave_core::limits::Limits;
 use conclave_core::schedule::PskStore;
 use conclave_core::time::SystemClock;
 use conclave_core::tree::LeafIndex;
@@ -52,6 +53,13 @@ use crate::{
 };
 
 const NAME: &str = "conclave";
+
+/// The largest message a member accepts: raised from the default 1 MiB
+/// ([`Limits`]) so that groups as large as the default `max_tree_leaves`
+/// (2^16) work, as the peers (which set no such bound) do: a commit with a
+/// path in a sparse tree carries some 80 bytes per member (4 MB at 50,000),
+/// a Welcome with the tree a few hundred.
+const MAX_MESSAGE_SIZE: usize = 64 << 20;
 
 impl From<conclave_core::Error> for PeerError {
     fn from(e: conclave_core::Error) -> Self {
@@ -288,6 +296,10 @@ impl ConclaveMember {
                 HandshakePolicy::Public
             },
             ratchet_tree_in_welcome: options.ratchet_tree_in_welcome,
+            limits: Limits {
+                max_message_size: MAX_MESSAGE_SIZE,
+                ..Limits::default()
+            },
             ..GroupConfig::default()
         }
     }
