@@ -15,7 +15,8 @@
 //! ratchet_tree extension is used), so [`WelcomeBuilder`] prepares that
 //! part of the HPKE key schedule once ([`encrypt_context`]) and each new
 //! member costs one KEM encapsulation, not a hash of O(N) bytes; and
-//! [`WelcomeBuilder::add_members`] runs those encapsulations on two threads.
+//! [`WelcomeBuilder::add_members`] shares those encapsulations between two
+//! threads.
 
 use crate::codec::{decode_exact, encode, VLBytes};
 use crate::crypto::{
@@ -24,6 +25,7 @@ use crate::crypto::{
 };
 use crate::error::Result;
 use crate::key_package::key_package_ref;
+use crate::parallel::run_chunked;
 use crate::wire::{
     EncryptedGroupSecrets, GroupInfo, GroupSecrets, HpkeCiphertext, KeyPackage, Welcome,
 };
@@ -63,8 +65,9 @@ pub fn verify_group_info(
     .map_err(|_| ProtocolError::InvalidGroupInfoSignature.into())
 }
 
-/// Below this many new members, a second sealing thread is not worth starting.
-const PARALLEL_THRESHOLD: usize = 8;
+/// The fewest GroupSecrets one thread seals at a time: below twice this
+/// many new members, a second sealing thread is not worth starting.
+const SEAL_CHUNK: usize = 4;
 
 /// One new member's entry: its KeyPackage reference and its GroupSecrets
 /// sealed with the prepared `info`.
@@ -85,17 +88,6 @@ fn seal_one(
             ciphertext: VLBytes::new(ciphertext),
         },
     })
-}
-
-fn seal_all(
-    cs: &dyn CipherSuiteProvider,
-    info: &HpkeInfo,
-    members: &[(&KeyPackage, GroupSecrets)],
-) -> Result<Vec<EncryptedGroupSecrets>> {
-    members
-        .iter()
-        .map(|(kp, secrets)| seal_one(cs, info, kp, secrets))
-        .collect()
 }
 
 /// Builds a Welcome: the GroupInfo encrypted once, then one
@@ -145,30 +137,26 @@ impl WelcomeBuilder {
     /// Seals the GroupSecrets of many new members at once, in order, as
     /// [`Self::add_member`] would one by one: the KEM encapsulations (one
     /// per member, the whole cost of a large Welcome once the `info` is
-    /// prepared) are split over two threads when there are enough of them.
+    /// prepared) are shared by two threads in chunks when there are enough
+    /// of them.
     pub fn add_members(
         &mut self,
         cs: &dyn CipherSuiteProvider,
         members: &[(&KeyPackage, GroupSecrets)],
     ) -> Result<()> {
-        if members.len() < PARALLEL_THRESHOLD {
-            for (kp, secrets) in members {
-                self.add_member(cs, kp, secrets)?;
-            }
-            return Ok(());
-        }
-        let (a, b) = members.split_at(members.len() / 2);
         let info = &self.info;
-        let (ra, rb) = std::thread::scope(|scope| {
-            let handle = scope.spawn(|| seal_all(cs, info, b));
-            let ra = seal_all(cs, info, a);
-            let rb = handle
-                .join()
-                .unwrap_or(Err(crate::Error::Internal("a sealing thread panicked")));
-            (ra, rb)
-        });
-        self.secrets.extend(ra?);
-        self.secrets.extend(rb?);
+        let (chunks, ()) = run_chunked(
+            members,
+            SEAL_CHUNK,
+            |_, chunk| {
+                chunk
+                    .iter()
+                    .map(|(kp, secrets)| seal_one(cs, info, kp, secrets))
+                    .collect::<Result<Vec<_>>>()
+            },
+            || Ok(()),
+        )?;
+        self.secrets.extend(chunks.into_iter().flatten());
         Ok(())
     }
 
