@@ -9,28 +9,49 @@
 //! service has accepted the commit and [`Group::merge_pending_commit`] runs.
 
 use crate::codec::{encode, VLBytes};
-use crate::crypto::{sign_with_label, CipherSuiteProvider, Secret, Signer};
+use crate::crypto::{sign_with_label, CipherSuiteProvider, Encapsulation, Secret, Signer};
 use crate::error::Result;
 use crate::framing::{protect_private, protect_public, sign_content, EpochKeys};
+use crate::parallel::run_chunked;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, sign_group_info,
-    PskSecret, SecretTree, WelcomeBuilder,
+    EpochSecrets, JoinerSecret, PskSecret, SecretTree, WelcomeBuilder,
 };
 use crate::tree::treekem::{apply_new_path, encrypt_path, NewPath};
 use crate::tree::validate::LEAF_NODE_TBS_LABEL;
-use crate::tree::{LeafIndex, NodeIndex, TreeView};
+use crate::tree::{LeafIndex, NodeIndex, TreeDiff, TreePrivateKeys, TreeView};
 use crate::wire::{
-    Commit, ConfirmedTranscriptHashInput, Extension, ExternalPub, FramedContent, FramedContentBody,
-    GroupContext, GroupInfo, GroupSecrets, LeafNodeSource, LeafNodeTbsContext, MlsMessage,
-    MlsMessageBody, Node, PathSecret, Proposal, ProposalOrRef, RatchetTreeExtension,
-    RatchetTreeNodes, Sender, Update, WireFormat,
+    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Extension, ExternalPub,
+    FramedContent, FramedContentBody, GroupContext, GroupInfo, GroupSecrets, LeafNodeSource,
+    LeafNodeTbsContext, MlsMessage, MlsMessageBody, Node, PathSecret, Proposal, ProposalOrRef,
+    RatchetTreeExtension, RatchetTreeNodes, Sender, Update, WireFormat,
 };
 use crate::Error;
 
 use super::process::{NextEpoch, StagedCommit};
-use super::proposals::{apply, proposal_ref, Listed};
+use super::proposals::{apply, proposal_ref, Applied, Listed};
 use super::state::CachedProposal;
 use super::{message_hash, Group, HandshakePolicy};
+
+/// The fewest KEM encapsulations of a Welcome one thread makes at a time.
+const ENCAPSULATION_CHUNK: usize = 4;
+
+/// A commit built up to the sealing of its Welcome's GroupSecrets (the
+/// part of [`Group::commit`] that runs alongside the encapsulations).
+struct Built<'t> {
+    diff: TreeDiff<'t>,
+    applied: Applied,
+    context: GroupContext,
+    new_path: Option<NewPath>,
+    private_keys: TreePrivateKeys,
+    content: AuthenticatedContent,
+    joiner: JoinerSecret,
+    secrets: EpochSecrets,
+    tag: Vec<u8>,
+    interim: Vec<u8>,
+    welcome_info: GroupInfo,
+    builder: Option<WelcomeBuilder>,
+}
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -338,162 +359,228 @@ impl Group {
             checks.check_list(own, &list)?;
         }
 
-        let mut diff = self.public.tree.diff();
-        let applied = apply(&mut diff, &self.public.context, &list)?;
-        if let (Some(leaf), Some((index, _))) = (&forgery.swap_added_leaf, applied.added.first()) {
-            diff.set_leaf(*index, Some(leaf.clone()))?;
-        }
-        let extensions = applied
-            .extensions
-            .clone()
-            .unwrap_or_else(|| self.public.context.extensions.clone());
-        let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
-        let mut context = GroupContext {
-            version: self.public.context.version,
-            cipher_suite: self.public.context.cipher_suite,
-            group_id: self.public.context.group_id.clone(),
-            epoch: self.epoch() + 1,
-            tree_hash: Vec::new().into(),
-            confirmed_transcript_hash: self.public.context.confirmed_transcript_hash.clone(),
-            extensions,
-        };
-        let mut new_path: Option<NewPath> = None;
-        let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
-            let template = diff
-                .leaf(own)
-                .cloned()
-                .ok_or(Error::Internal("our own leaf is blank"))?;
-            let p = apply_new_path(
-                &mut diff,
-                cs,
-                own,
-                &template,
-                self.signer.as_ref(),
-                self.group_id(),
-            )?;
-            let forged = forge_path(&mut diff, cs, own, &template, forgery)?;
-            let kept = match forged {
-                Some((key, parent)) => {
-                    let mut leaf = diff
+        // The KEM encapsulations of the Welcome (one per new member, most of
+        // the cost of a large one) depend only on the init keys: they run on
+        // two threads while this one builds the commit and the GroupInfo
+        // whose encryption is the HPKE info (RFC 9420 §12.4.3.1).
+        let init_keys: Vec<&[u8]> = list
+            .iter()
+            .filter_map(|l| match &l.proposal {
+                Proposal::Add(add) => Some(add.key_package.init_key.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let (encapsulations, built) = run_chunked(
+            &init_keys,
+            ENCAPSULATION_CHUNK,
+            |_, chunk| {
+                chunk
+                    .iter()
+                    .map(|key| Ok(Encapsulation::new(cs, key)?))
+                    .collect::<Result<Vec<_>>>()
+            },
+            || -> Result<Built<'_>> {
+                let mut diff = self.public.tree.diff();
+                let applied = apply(&mut diff, &self.public.context, &list)?;
+                if let (Some(leaf), Some((index, _))) =
+                    (&forgery.swap_added_leaf, applied.added.first())
+                {
+                    diff.set_leaf(*index, Some(leaf.clone()))?;
+                }
+                let extensions = applied
+                    .extensions
+                    .clone()
+                    .unwrap_or_else(|| self.public.context.extensions.clone());
+                let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
+                let mut context = GroupContext {
+                    version: self.public.context.version,
+                    cipher_suite: self.public.context.cipher_suite,
+                    group_id: self.public.context.group_id.clone(),
+                    epoch: self.epoch() + 1,
+                    tree_hash: Vec::new().into(),
+                    confirmed_transcript_hash: self
+                        .public
+                        .context
+                        .confirmed_transcript_hash
+                        .clone(),
+                    extensions,
+                };
+                let mut new_path: Option<NewPath> = None;
+                let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
+                    let template = diff
                         .leaf(own)
                         .cloned()
                         .ok_or(Error::Internal("our own leaf is blank"))?;
-                    if let Some(key) = key {
-                        leaf.encryption_key = key;
-                    }
-                    let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
-                        group_id: self.group_id(),
-                        leaf_index: own.0,
-                    }))?;
-                    leaf.signature =
-                        sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
-                    diff.set_leaf(own, Some(leaf.clone()))?;
-                    Some((leaf, parent))
-                }
-                None => None,
-            };
-            context.tree_hash = diff.root_hash(cs)?.into();
-            let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
-            if let Some((leaf, parent)) = kept {
-                update_path.leaf_node = leaf;
-                if let (Some(key), Some(node)) = (parent, update_path.nodes.first_mut()) {
-                    node.encryption_key = key;
-                }
-            }
-            new_path = Some(p);
-            Some(update_path)
-        } else {
-            context.tree_hash = diff.root_hash(cs)?.into();
-            None
-        };
-        let (commit_secret, private_keys) = match &new_path {
-            Some(p) => (
-                p.commit_secret().clone(),
-                p.private_keys(&self.own.private_keys, &diff),
-            ),
-            None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
-        };
-        let psks = self.psks();
-        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
-
-        let mut proposals: Vec<ProposalOrRef> = list
-            .iter()
-            .map(|l| match &l.reference {
-                Some(r) => ProposalOrRef::Reference(r.clone().into()),
-                None => ProposalOrRef::Proposal(l.proposal.clone()),
-            })
-            .collect();
-        proposals.extend(
-            forgery
-                .extra_refs
-                .iter()
-                .map(|r| ProposalOrRef::Reference(r.clone().into())),
-        );
-        let commit = Commit { proposals, path };
-        let mut content = sign_content(
-            self.signer.as_ref(),
-            self.wire_format(),
-            self.framed(FramedContentBody::Commit(commit), &[]),
-            &self.public.context,
-        )?;
-        let confirmed = confirmed_transcript_hash(
-            cs,
-            &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(&content))?,
-        );
-        context.confirmed_transcript_hash = confirmed.clone().into();
-        let context_bytes = encode(&context)?;
-        let joiner =
-            self.epoch
-                .secrets
-                .init_secret
-                .clone()
-                .joiner(cs, &commit_secret, &context_bytes)?;
-        let member = joiner.clone().member(cs, &psk_secret)?;
-        let welcome_secret = member.welcome_secret(cs)?;
-        let secrets = member.epoch(cs, &context_bytes)?.derive(cs)?;
-        let tag = confirmation_tag(cs, &secrets.confirmation_key, &confirmed)?;
-        let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
-        content.auth.confirmation_tag = Some(tag.clone().into());
-
-        // The ratchet tree goes into the GroupInfo only for a Welcome: copying,
-        // encoding and signing it is O(N), the rest of a path commit O(log N).
-        // Without a Welcome, `Group::group_info(true)` gives one with the tree.
-        let welcome_info = build_group_info(
-            cs,
-            self.signer.as_ref(),
-            &context,
-            tag.clone(),
-            own,
-            (self.config.ratchet_tree_in_welcome && !applied.added.is_empty())
-                .then(|| nodes_of(&diff)),
-            self.config.external_pub.then_some(&secrets.external_secret),
-            self.config.grease,
-        )?;
-        let welcome = if applied.added.is_empty() {
-            None
-        } else {
-            let mut builder = WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?;
-            let members: Vec<_> = applied
-                .added
-                .iter()
-                .map(|(leaf, kp)| {
-                    let path_secret = new_path
-                        .as_ref()
-                        .and_then(|p| p.path_secret_for(*leaf))
-                        .map(|(_, s)| PathSecret {
-                            path_secret: s.as_bytes().to_vec().into(),
-                        });
-                    let secrets = GroupSecrets {
-                        joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
-                        path_secret,
-                        psks: applied.psks.clone(),
+                    let p = apply_new_path(
+                        &mut diff,
+                        cs,
+                        own,
+                        &template,
+                        self.signer.as_ref(),
+                        self.group_id(),
+                    )?;
+                    let forged = forge_path(&mut diff, cs, own, &template, forgery)?;
+                    let kept = match forged {
+                        Some((key, parent)) => {
+                            let mut leaf = diff
+                                .leaf(own)
+                                .cloned()
+                                .ok_or(Error::Internal("our own leaf is blank"))?;
+                            if let Some(key) = key {
+                                leaf.encryption_key = key;
+                            }
+                            let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+                                group_id: self.group_id(),
+                                leaf_index: own.0,
+                            }))?;
+                            leaf.signature =
+                                sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?
+                                    .into();
+                            diff.set_leaf(own, Some(leaf.clone()))?;
+                            Some((leaf, parent))
+                        }
+                        None => None,
                     };
-                    (kp, secrets)
+                    context.tree_hash = diff.root_hash(cs)?.into();
+                    let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
+                    if let Some((leaf, parent)) = kept {
+                        update_path.leaf_node = leaf;
+                        if let (Some(key), Some(node)) = (parent, update_path.nodes.first_mut()) {
+                            node.encryption_key = key;
+                        }
+                    }
+                    new_path = Some(p);
+                    Some(update_path)
+                } else {
+                    context.tree_hash = diff.root_hash(cs)?.into();
+                    None
+                };
+                let (commit_secret, private_keys) = match &new_path {
+                    Some(p) => (
+                        p.commit_secret().clone(),
+                        p.private_keys(&self.own.private_keys, &diff),
+                    ),
+                    None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
+                };
+                let psks = self.psks();
+                let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
+
+                let mut proposals: Vec<ProposalOrRef> = list
+                    .iter()
+                    .map(|l| match &l.reference {
+                        Some(r) => ProposalOrRef::Reference(r.clone().into()),
+                        None => ProposalOrRef::Proposal(l.proposal.clone()),
+                    })
+                    .collect();
+                proposals.extend(
+                    forgery
+                        .extra_refs
+                        .iter()
+                        .map(|r| ProposalOrRef::Reference(r.clone().into())),
+                );
+                let commit = Commit { proposals, path };
+                let mut content = sign_content(
+                    self.signer.as_ref(),
+                    self.wire_format(),
+                    self.framed(FramedContentBody::Commit(commit), &[]),
+                    &self.public.context,
+                )?;
+                let confirmed = confirmed_transcript_hash(
+                    cs,
+                    &self.public.interim_transcript_hash,
+                    &encode(&ConfirmedTranscriptHashInput::from(&content))?,
+                );
+                context.confirmed_transcript_hash = confirmed.clone().into();
+                let context_bytes = encode(&context)?;
+                let joiner = self.epoch.secrets.init_secret.clone().joiner(
+                    cs,
+                    &commit_secret,
+                    &context_bytes,
+                )?;
+                let member = joiner.clone().member(cs, &psk_secret)?;
+                let welcome_secret = member.welcome_secret(cs)?;
+                let secrets = member.epoch(cs, &context_bytes)?.derive(cs)?;
+                let tag = confirmation_tag(cs, &secrets.confirmation_key, &confirmed)?;
+                let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
+                content.auth.confirmation_tag = Some(tag.clone().into());
+
+                // The ratchet tree goes into the GroupInfo only for a Welcome: copying,
+                // encoding and signing it is O(N), the rest of a path commit O(log N).
+                // Without a Welcome, `Group::group_info(true)` gives one with the tree.
+                let welcome_info = build_group_info(
+                    cs,
+                    self.signer.as_ref(),
+                    &context,
+                    tag.clone(),
+                    own,
+                    (self.config.ratchet_tree_in_welcome && !applied.added.is_empty())
+                        .then(|| nodes_of(&diff)),
+                    self.config.external_pub.then_some(&secrets.external_secret),
+                    self.config.grease,
+                )?;
+                let builder = if applied.added.is_empty() {
+                    None
+                } else {
+                    Some(WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?)
+                };
+                Ok(Built {
+                    diff,
+                    applied,
+                    context,
+                    new_path,
+                    private_keys,
+                    content,
+                    joiner,
+                    secrets,
+                    tag,
+                    interim,
+                    welcome_info,
+                    builder,
                 })
-                .collect();
-            builder.add_members(cs, &members)?;
-            Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
+            },
+        )?;
+        let Built {
+            diff,
+            applied,
+            context,
+            new_path,
+            private_keys,
+            content,
+            joiner,
+            secrets,
+            tag,
+            interim,
+            welcome_info,
+            builder,
+        } = built;
+        let welcome = match builder {
+            None => None,
+            Some(mut builder) => {
+                let members: Vec<_> = applied
+                    .added
+                    .iter()
+                    .map(|(leaf, kp)| {
+                        let path_secret = new_path
+                            .as_ref()
+                            .and_then(|p| p.path_secret_for(*leaf))
+                            .map(|(_, s)| PathSecret {
+                                path_secret: s.as_bytes().to_vec().into(),
+                            });
+                        let secrets = GroupSecrets {
+                            joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
+                            path_secret,
+                            psks: applied.psks.clone(),
+                        };
+                        (kp, secrets)
+                    })
+                    .collect();
+                builder.add_members_encapsulated(
+                    cs,
+                    &members,
+                    encapsulations.into_iter().flatten().collect(),
+                )?;
+                Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
+            }
         };
         let group_info = MlsMessage::new(MlsMessageBody::GroupInfo(welcome_info));
 
