@@ -1054,7 +1054,7 @@ fn first_blank_leaf_follows_adds_removes_and_truncation() {
     assert_subtree_index(&diff);
 }
 
-/// 702 members, 700 of them added without a path after 0's commit: the
+/// 702 members (1024 leaves wide), 700 of them added without a path after 0's commit: the
 /// added leaves are in no parent hash, so their signatures can be broken
 /// alone. Enough leaves for the signatures to be verified on two threads.
 fn large_tree_nodes(cs: &Arc<dyn CipherSuiteProvider>) -> Vec<Option<Node>> {
@@ -1064,6 +1064,10 @@ fn large_tree_nodes(cs: &Arc<dyn CipherSuiteProvider>) -> Vec<Option<Node>> {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     add_only(cs, &mut tree, &mut members, &names);
     validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+    // Imported, a tree this wide is hashed on two threads: the same hashes
+    // as the merges computed.
+    assert!(tree.leaf_count() >= 1024);
+    assert_cache_exact(cs.as_ref(), &tree);
     tree.to_nodes()
 }
 
