@@ -73,6 +73,7 @@ mod branch;
 mod commit;
 mod external;
 mod external_proposal;
+mod forgery;
 mod join;
 mod key_index;
 mod process;
@@ -98,11 +99,11 @@ use crate::wire::{
 };
 use crate::Error;
 
-#[cfg(feature = "testing")]
-pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
 pub use external::{ExternalJoinOptions, RemovePrior, EXTERNAL_INIT_LABEL};
 pub use external_proposal::external_proposal;
+#[cfg(feature = "testing")]
+pub use forgery::Forgery;
 pub use process::StagedCommit;
 pub use snapshot::{SnapshotParts, SNAPSHOT_VERSION};
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
