@@ -19,6 +19,11 @@
 //! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; all
 //! three implementations join the same kind of Welcome.
 //!
+//! `--impl mls-rs-openssl` adds mls-rs 0.57 over its OpenSSL provider (mls-rs-crypto-openssl,
+//! the system's OpenSSL 3); it needs `--features mls-rs-openssl`, which builds the OpenSSL
+//! bindings (not built by default). The best peer is the best of every implementation
+//! other than Conclave in `--impl`; the persisted-state target stays against "mls-rs".
+//!
 //! With `--shared-setup`, S2, S3s, S4s and S5s of one implementation and size share one
 //! child and one S1 set-up (the peers' S1 takes minutes at N = 5000 and more): `reps`
 //! members join, the last one then receives `reps` updates and `reps` removes.
@@ -70,6 +75,8 @@ fn factory(name: &str) -> Res<Box<dyn PeerFactory>> {
         "conclave" => Ok(Box::new(ConclaveFactory)),
         "openmls" => Ok(Box::new(OpenMlsFactory)),
         "mls-rs" => Ok(Box::new(MlsRsFactory)),
+        #[cfg(feature = "mls-rs-openssl")]
+        "mls-rs-openssl" => Ok(Box::new(conclave_peers::MlsRsOpenSslFactory)),
         other => Err(format!("unknown implementation {other}")),
     }
 }
@@ -702,8 +709,10 @@ fn parent(a: Args) -> Res<()> {
                     .map_or(f64::NAN, |m| m.value)
             };
             let conclave = value("conclave");
-            let peers: Vec<f64> = ["openmls", "mls-rs"]
+            let peers: Vec<f64> = a
+                .impls
                 .iter()
+                .filter(|i| *i != "conclave")
                 .map(|p| value(p))
                 .filter(|v| !v.is_nan())
                 .collect();
