@@ -194,15 +194,21 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 m.state = j.persisted_size().ok();
             }
         }
-        "S3s" | "S4s" | "S5s" => {
-            let (mut creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
-            let welcome = out.welcome.ok_or("no Welcome")?;
-            let mut receiver = joiners.pop().ok_or("no joiner")?;
-            receiver.join(&welcome, None, &options).map_err(e)?;
+        "S3s" | "S4s" | "S5s" | "S3f" | "S4f" | "S5f" => {
+            let (mut creator, mut receiver) = if scenario.ends_with('f') {
+                full_group(f, n)?
+            } else {
+                let (creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
+                let welcome = out.welcome.ok_or("no Welcome")?;
+                let mut receiver = joiners.pop().ok_or("no joiner")?;
+                receiver.join(&welcome, None, &options).map_err(e)?;
+                (creator, receiver)
+            };
             for r in 0..reps.min(n - 2) {
                 let start = Instant::now();
-                let out = if scenario == "S5s" {
-                    // A member that never joined, from the end of the tree.
+                let out = if scenario.starts_with("S5") {
+                    // A member from the end of the tree: in the sparse tree one that never
+                    // joined, in the full tree a stand-in.
                     let leaf = u32::try_from(n - 1 - r).map_err(e)?;
                     creator.remove(leaf).map_err(e)?
                 } else {
@@ -212,26 +218,7 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 let start = Instant::now();
                 receiver.process(&out.commit).map_err(e)?;
                 let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4s" { t4 } else { t3 }));
-                m.commit = Some(out.commit.len());
-            }
-        }
-        "S3f" | "S4f" | "S5f" => {
-            let (mut creator, mut receiver) = full_group(f, n)?;
-            for r in 0..reps.min(n - 2) {
-                let start = Instant::now();
-                let out = if scenario == "S5f" {
-                    // A stand-in member from the end of the tree.
-                    let leaf = u32::try_from(n - 1 - r).map_err(e)?;
-                    creator.remove(leaf).map_err(e)?
-                } else {
-                    creator.update().map_err(e)?
-                };
-                let t3 = start.elapsed();
-                let start = Instant::now();
-                receiver.process(&out.commit).map_err(e)?;
-                let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4f" { t4 } else { t3 }));
+                times.push(ms(if scenario.starts_with("S4") { t4 } else { t3 }));
                 m.commit = Some(out.commit.len());
             }
         }
