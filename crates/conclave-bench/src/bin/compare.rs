@@ -1,5 +1,5 @@
 //! Side-by-side comparison of Conclave, OpenMLS 0.9 and mls-rs 0.57 (issue 9), ciphersuite
-//! 0x0001, all three driven through `conclave_peers::PeerMember` (serialized MLSMessages in
+//! 0x0001, every implementation driven through `conclave_peers::PeerMember` (serialized MLSMessages in
 //! and out, own commits merged, as an application would use them).
 //!
 //! ```text
@@ -16,8 +16,8 @@
 //! S3–S5 are measured in the sparse tree S1 leaves (suffix `s`) and in a full tree (suffix
 //! `f`): every parent node set, as when every member has committed once. Reaching that through
 //! the protocol costs O(N²) message processing in set-up, so the two measured members join a
-//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; all
-//! three implementations join the same kind of Welcome.
+//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; every
+//! implementation joins the same kind of Welcome.
 //!
 //! `--impl mls-rs-openssl` adds mls-rs 0.57 over its OpenSSL provider (mls-rs-crypto-openssl,
 //! the system's OpenSSL 3); it needs `--features mls-rs-openssl`, which builds the OpenSSL
