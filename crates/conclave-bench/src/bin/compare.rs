@@ -1,5 +1,5 @@
 //! Side-by-side comparison of Conclave, OpenMLS 0.9 and mls-rs 0.57 (issue 9), ciphersuite
-//! 0x0001, all three driven through `conclave_peers::PeerMember` (serialized MLSMessages in
+//! 0x0001, every implementation driven through `conclave_peers::PeerMember` (serialized MLSMessages in
 //! and out, own commits merged, as an application would use them).
 //!
 //! ```text
@@ -16,8 +16,13 @@
 //! S3–S5 are measured in the sparse tree S1 leaves (suffix `s`) and in a full tree (suffix
 //! `f`): every parent node set, as when every member has committed once. Reaching that through
 //! the protocol costs O(N²) message processing in set-up, so the two measured members join a
-//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; all
-//! three implementations join the same kind of Welcome.
+//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; every
+//! implementation joins the same kind of Welcome.
+//!
+//! `--impl mls-rs-openssl` adds mls-rs 0.57 over its OpenSSL provider (mls-rs-crypto-openssl,
+//! the system's OpenSSL 3); it needs `--features mls-rs-openssl`, which builds the OpenSSL
+//! bindings (not built by default). The best peer is the best of every implementation
+//! other than Conclave in `--impl`; the persisted-state target stays against "mls-rs".
 //!
 //! With `--shared-setup`, S2, S3s, S4s and S5s of one implementation and size share one
 //! child and one S1 set-up (the peers' S1 takes minutes at N = 5000 and more): `reps`
@@ -70,6 +75,8 @@ fn factory(name: &str) -> Res<Box<dyn PeerFactory>> {
         "conclave" => Ok(Box::new(ConclaveFactory)),
         "openmls" => Ok(Box::new(OpenMlsFactory)),
         "mls-rs" => Ok(Box::new(MlsRsFactory)),
+        #[cfg(feature = "mls-rs-openssl")]
+        "mls-rs-openssl" => Ok(Box::new(conclave_peers::MlsRsOpenSslFactory)),
         other => Err(format!("unknown implementation {other}")),
     }
 }
@@ -187,15 +194,21 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 m.state = j.persisted_size().ok();
             }
         }
-        "S3s" | "S4s" | "S5s" => {
-            let (mut creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
-            let welcome = out.welcome.ok_or("no Welcome")?;
-            let mut receiver = joiners.pop().ok_or("no joiner")?;
-            receiver.join(&welcome, None, &options).map_err(e)?;
+        "S3s" | "S4s" | "S5s" | "S3f" | "S4f" | "S5f" => {
+            let (mut creator, mut receiver) = if scenario.ends_with('f') {
+                full_group(f, n)?
+            } else {
+                let (creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
+                let welcome = out.welcome.ok_or("no Welcome")?;
+                let mut receiver = joiners.pop().ok_or("no joiner")?;
+                receiver.join(&welcome, None, &options).map_err(e)?;
+                (creator, receiver)
+            };
             for r in 0..reps.min(n - 2) {
                 let start = Instant::now();
-                let out = if scenario == "S5s" {
-                    // A member that never joined, from the end of the tree.
+                let out = if scenario.starts_with("S5") {
+                    // A member from the end of the tree: in the sparse tree one that never
+                    // joined, in the full tree a stand-in.
                     let leaf = u32::try_from(n - 1 - r).map_err(e)?;
                     creator.remove(leaf).map_err(e)?
                 } else {
@@ -205,26 +218,7 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 let start = Instant::now();
                 receiver.process(&out.commit).map_err(e)?;
                 let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4s" { t4 } else { t3 }));
-                m.commit = Some(out.commit.len());
-            }
-        }
-        "S3f" | "S4f" | "S5f" => {
-            let (mut creator, mut receiver) = full_group(f, n)?;
-            for r in 0..reps.min(n - 2) {
-                let start = Instant::now();
-                let out = if scenario == "S5f" {
-                    // A stand-in member from the end of the tree.
-                    let leaf = u32::try_from(n - 1 - r).map_err(e)?;
-                    creator.remove(leaf).map_err(e)?
-                } else {
-                    creator.update().map_err(e)?
-                };
-                let t3 = start.elapsed();
-                let start = Instant::now();
-                receiver.process(&out.commit).map_err(e)?;
-                let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4f" { t4 } else { t3 }));
+                times.push(ms(if scenario.starts_with("S4") { t4 } else { t3 }));
                 m.commit = Some(out.commit.len());
             }
         }
@@ -702,8 +696,10 @@ fn parent(a: Args) -> Res<()> {
                     .map_or(f64::NAN, |m| m.value)
             };
             let conclave = value("conclave");
-            let peers: Vec<f64> = ["openmls", "mls-rs"]
+            let peers: Vec<f64> = a
+                .impls
                 .iter()
+                .filter(|i| *i != "conclave")
                 .map(|p| value(p))
                 .filter(|v| !v.is_nan())
                 .collect();
