@@ -120,9 +120,9 @@ fn deliver(
     Ok(())
 }
 
+/// Runs the demo with `n` members (at least 2, checked by the argument parser), adding
+/// `batch` (at least 1) per commit.
 pub fn run(n: usize, batch: usize) -> Res<()> {
-    let n = n.max(2);
-    let batch = batch.max(1);
     let dir = tempfile::tempdir()?;
     let suite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
     println!(

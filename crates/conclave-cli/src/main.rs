@@ -44,11 +44,13 @@ struct Cli {
 enum Command {
     /// Run the end-to-end demo on temporary stores.
     Demo {
-        /// How many members.
-        #[arg(long, default_value_t = 100)]
+        /// How many members (at least 2: one commits, the others receive).
+        #[arg(long, default_value_t = 100,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
         members: usize,
-        /// How many Adds per commit while growing the group.
-        #[arg(long, default_value_t = 1000)]
+        /// How many Adds per commit while growing the group (at least 1).
+        #[arg(long, default_value_t = 1000,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         batch: usize,
     },
     /// Manage the identity.

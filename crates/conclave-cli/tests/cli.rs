@@ -231,3 +231,24 @@ fn demo_runs() {
     );
     assert!(text.contains("all 5 members at epoch"), "{text}");
 }
+
+#[test]
+fn demo_refuses_fewer_than_two_members_or_empty_batches() {
+    for args in [
+        ["--members", "1", "--batch", "2"],
+        ["--members", "5", "--batch", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_conclave"))
+            .arg("demo")
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(
+            err.contains("not in 2..") || err.contains("not in 1.."),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} started the demo");
+    }
+}

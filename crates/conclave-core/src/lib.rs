@@ -43,6 +43,7 @@ pub mod framing;
 pub mod group;
 pub mod key_package;
 pub mod limits;
+mod parallel;
 pub mod schedule;
 pub mod time;
 pub mod tree;

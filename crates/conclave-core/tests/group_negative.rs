@@ -764,3 +764,60 @@ fn own_commit_is_recognised_when_echoed() {
     ));
     w.deliver(0, out, Vec::new());
 }
+
+/// Flips a bit of the KeyPackage signature (`leaf` false) or of its leaf
+/// node's signature (`leaf` true) of an Add.
+fn break_add(add: &mut Proposal, leaf: bool) {
+    let Proposal::Add(add) = add else {
+        panic!("not an Add")
+    };
+    let kp = &mut add.key_package;
+    let sig = if leaf {
+        &mut kp.leaf_node.signature
+    } else {
+        &mut kp.signature
+    };
+    let mut bytes = sig.as_slice().to_vec();
+    bytes[0] ^= 1;
+    *sig = bytes.into();
+}
+
+#[test]
+fn many_adds_with_bad_key_package_signatures_name_the_first() {
+    // Enough Adds for their signatures to be verified in batches on two threads.
+    let mut w = world(3);
+    let adds: Vec<Proposal> = (0..400)
+        .map(|i| add_of(&candidate(&w.cs, &format!("added {i}"))))
+        .collect();
+    for (first, later, expected) in [
+        (250, 390, ProtocolError::InvalidKeyPackageSignature),
+        (3, 100, ProtocolError::InvalidKeyPackageLeafSignature),
+    ] {
+        let mut list = adds.clone();
+        break_add(
+            &mut list[first],
+            expected != ProtocolError::InvalidKeyPackageSignature,
+        );
+        break_add(&mut list[later], true);
+        // The committer refuses to build it...
+        let err = w.members[0]
+            .group
+            .commit(CommitOptions {
+                proposals: list.clone(),
+                ..CommitOptions::default()
+            })
+            .unwrap_err();
+        assert_eq!(protocol(err), expected);
+        // ...and a receiver refuses it when forged.
+        let out = forged(&mut w, 0, list, skip());
+        assert_eq!(refused(&mut w, 1, &out), expected);
+    }
+    // Unbroken, the same list commits.
+    w.members[0]
+        .group
+        .commit(CommitOptions {
+            proposals: adds,
+            ..CommitOptions::default()
+        })
+        .unwrap();
+}

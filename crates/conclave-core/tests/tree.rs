@@ -1128,3 +1128,70 @@ fn first_blank_leaf_follows_adds_removes_and_truncation() {
     assert_eq!(diff.first_blank_leaf(), first_blank_by_scan(&diff));
     assert_subtree_index(&diff);
 }
+
+/// 702 members (1024 leaves wide), 700 of them added without a path after 0's commit: the
+/// added leaves are in no parent hash, so their signatures can be broken
+/// alone. Enough leaves for the signatures to be verified on two threads.
+fn large_tree_nodes(cs: &Arc<dyn CipherSuiteProvider>) -> Vec<Option<Node>> {
+    let (mut tree, members) = group(cs, 2, &[]);
+    let mut members: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    let names: Vec<String> = (0..700).map(|i| format!("added {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    add_only(cs, &mut tree, &mut members, &names);
+    validate_tree(&tree, cs.as_ref(), &validation()).unwrap();
+    // Imported, a tree this wide is hashed on two threads: the same hashes
+    // as the merges computed.
+    assert!(tree.leaf_count() >= 1024);
+    assert_cache_exact(cs.as_ref(), &tree);
+    tree.to_nodes()
+}
+
+fn break_signature(nodes: &mut [Option<Node>], leaf: usize) {
+    match &mut nodes[2 * leaf] {
+        Some(Node::Leaf(l)) => {
+            let mut sig = l.signature.as_slice().to_vec();
+            sig[0] ^= 1;
+            l.signature = sig.into();
+        }
+        other => panic!("node {} should be a leaf: {other:?}", 2 * leaf),
+    }
+}
+
+#[test]
+fn large_tree_names_the_first_bad_leaf_signature() {
+    let cs = suite();
+    let nodes = large_tree_nodes(&cs);
+    for bad in [[650, 300], [2, 701], [701, 700]] {
+        let mut broken = nodes.clone();
+        for leaf in bad {
+            break_signature(&mut broken, leaf);
+        }
+        let first = *bad.iter().min().unwrap() as u32;
+        let broken = reimport(cs.as_ref(), broken);
+        assert_eq!(
+            protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+            ProtocolError::InvalidLeafSignature { leaf: first }
+        );
+    }
+}
+
+#[test]
+fn large_tree_reports_a_structural_error_before_a_bad_signature() {
+    let cs = suite();
+    let mut nodes = large_tree_nodes(&cs);
+    break_signature(&mut nodes, 10);
+    // Leaf 600 takes leaf 599's encryption key.
+    let key = match &nodes[2 * 599] {
+        Some(Node::Leaf(l)) => l.encryption_key.clone(),
+        other => panic!("node 1198 should be a leaf: {other:?}"),
+    };
+    match &mut nodes[2 * 600] {
+        Some(Node::Leaf(l)) => l.encryption_key = key,
+        other => panic!("node 1200 should be a leaf: {other:?}"),
+    }
+    let broken = reimport(cs.as_ref(), nodes);
+    assert_eq!(
+        protocol(validate_tree(&broken, cs.as_ref(), &validation())),
+        ProtocolError::DuplicateEncryptionKey { node: 1200 }
+    );
+}

@@ -1,6 +1,7 @@
 //! One object-safe interface over the two peer MLS implementations that Conclave is
-//! measured against: OpenMLS 0.9 (RustCrypto provider) and mls-rs 0.57 (RustCrypto provider),
-//! and over Conclave itself ([`ConclaveFactory`]), so that all three can share groups.
+//! measured against: OpenMLS 0.9 (RustCrypto provider) and mls-rs 0.57 (RustCrypto provider;
+//! with the feature `mls-rs-openssl` also its OpenSSL provider, `MlsRsOpenSslFactory`), and
+//! over Conclave itself ([`ConclaveFactory`]), so that all of them can share groups.
 //!
 //! The interop tests (mixed groups, RFC 9420 throughout) and the side-by-side benchmark drive
 //! members of either implementation through [`PeerMember`], created by a [`PeerFactory`].
@@ -40,7 +41,9 @@ mod mlsrs_peer;
 mod openmls_peer;
 
 pub use conclave_peer::{ConclaveFactory, ConclaveMember};
-pub use mlsrs_peer::{MlsRsFactory, MlsRsMember};
+pub use mlsrs_peer::{MlsRsCrypto, MlsRsFactory, MlsRsMember};
+#[cfg(feature = "mls-rs-openssl")]
+pub use mlsrs_peer::{MlsRsOpenSslFactory, MlsRsOpenSslMember};
 pub use openmls_peer::{OpenMlsFactory, OpenMlsMember};
 
 /// Result of every adapter operation.
@@ -52,7 +55,7 @@ pub enum PeerError {
     /// The implementation rejected the operation or the input; the message is its own.
     #[error("{implementation}: {message}")]
     Peer {
-        /// Which implementation failed ("conclave", "openmls" or "mls-rs").
+        /// Which implementation failed ("conclave", "openmls", "mls-rs" or "mls-rs-openssl").
         implementation: &'static str,
         /// The implementation's error, as it formats it.
         message: String,
@@ -145,7 +148,7 @@ pub enum Processed {
 /// All messages in and out are serialized MLSMessages (RFC 9420 §6). The trait is object
 /// safe; members are used as `Box<dyn PeerMember>`.
 pub trait PeerMember {
-    /// The implementation's name ("conclave", "openmls" or "mls-rs").
+    /// The implementation's name ("conclave", "openmls", "mls-rs" or "mls-rs-openssl").
     fn name(&self) -> &'static str;
     /// The ciphersuite this member was created for.
     fn suite(&self) -> u16;
@@ -267,7 +270,7 @@ pub trait PeerMember {
 /// Its proposals are PublicMessages without a membership tag (§6.2); a member stores them
 /// through [`PeerMember::process`] and commits them by reference.
 pub trait PeerExternalSender {
-    /// The implementation's name ("conclave", "openmls" or "mls-rs").
+    /// The implementation's name ("conclave", "openmls", "mls-rs" or "mls-rs-openssl").
     fn name(&self) -> &'static str;
     /// This sender's `ExternalSender` struct (signature_key, credential), TLS-encoded, to be
     /// listed in a group's external_senders extension.
@@ -292,7 +295,7 @@ pub trait PeerExternalSender {
 
 /// Creates members of one implementation.
 pub trait PeerFactory {
-    /// The implementation's name ("conclave", "openmls" or "mls-rs").
+    /// The implementation's name ("conclave", "openmls", "mls-rs" or "mls-rs-openssl").
     fn name(&self) -> &'static str;
     /// Whether members can be created for this ciphersuite (RFC 9420 §17.1 value).
     fn supports(&self, suite: u16) -> bool;

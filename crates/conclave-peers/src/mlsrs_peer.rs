@@ -1,5 +1,13 @@
-//! [`PeerMember`] over mls-rs 0.57 with its RustCrypto provider
-//! (mls-rs-crypto-rustcrypto 0.23: suites 0x0001, 0x0002, 0x0003 and 0x0007).
+//! [`PeerMember`] over mls-rs 0.57, one adapter generic over the mls-rs crypto provider
+//! ([`MlsRsCrypto`]), with two factories:
+//! - [`MlsRsFactory`], "mls-rs": the RustCrypto provider (mls-rs-crypto-rustcrypto 0.23:
+//!   suites 0x0001, 0x0002, 0x0003 and 0x0007);
+//! - `MlsRsOpenSslFactory`, "mls-rs-openssl", only with the crate feature `mls-rs-openssl`:
+//!   the OpenSSL provider (mls-rs-crypto-openssl 0.22 over the system's OpenSSL 3: suites
+//!   0x0001 to 0x0007), mls-rs's fastest other provider that builds without cmake.
+//!
+//! Both run the same code; only the provider (and the name in errors) differs, so they
+//! interoperate with each other as with any RFC 9420 implementation.
 //!
 //! Configuration (see the crate doc for the shared conventions): the group options live in
 //! [`AdapterRules`], an `MlsRules` whose answers follow the member's [`GroupOptions`]:
@@ -14,6 +22,7 @@
 //! and a self-add (`new_member_proposal`) is `Client::external_add_proposal`.
 
 use std::convert::Infallible;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -40,33 +49,47 @@ use crate::{
     Result,
 };
 
-const NAME: &str = "mls-rs";
+/// An mls-rs crypto provider the adapter runs on, and the implementation name its members,
+/// factory and errors report.
+pub trait MlsRsCrypto: CryptoProvider + Clone + Default + 'static {
+    /// The implementation name ("mls-rs" for RustCrypto, "mls-rs-openssl" for OpenSSL).
+    const NAME: &'static str;
+}
 
-fn err<E: std::fmt::Debug>(e: E) -> PeerError {
+impl MlsRsCrypto for RustCryptoProvider {
+    const NAME: &'static str = "mls-rs";
+}
+
+#[cfg(feature = "mls-rs-openssl")]
+impl MlsRsCrypto for mls_rs_crypto_openssl::OpensslCryptoProvider {
+    const NAME: &'static str = "mls-rs-openssl";
+}
+
+fn err<C: MlsRsCrypto>(e: impl std::fmt::Debug) -> PeerError {
     PeerError::Peer {
-        implementation: NAME,
+        implementation: C::NAME,
         message: format!("{e:?}"),
     }
 }
 
-fn no_group() -> PeerError {
+fn no_group<C: MlsRsCrypto>() -> PeerError {
     PeerError::State {
-        implementation: NAME,
+        implementation: C::NAME,
         what: "not in a group",
     }
 }
 
-fn unsupported(what: String) -> PeerError {
+fn unsupported<C: MlsRsCrypto>(what: String) -> PeerError {
     PeerError::Unsupported {
-        implementation: NAME,
+        implementation: C::NAME,
         what,
     }
 }
 
 /// The client configuration type of every member.
-type Config = WithMlsRules<
+type Config<C> = WithMlsRules<
     AdapterRules,
-    WithIdentityProvider<BasicIdentityProvider, WithCryptoProvider<RustCryptoProvider, BaseConfig>>,
+    WithIdentityProvider<BasicIdentityProvider, WithCryptoProvider<C, BaseConfig>>,
 >;
 
 /// mls-rs policy hooks answering from the member's [`GroupOptions`].
@@ -131,23 +154,40 @@ impl MlsRules for AdapterRules {
     }
 }
 
-/// Creates [`MlsRsMember`]s.
+/// Whether provider `C` offers this ciphersuite.
+fn supports<C: MlsRsCrypto>(suite: u16) -> bool {
+    C::default()
+        .cipher_suite_provider(CipherSuite::from(suite))
+        .is_some()
+}
+
+fn new_member<C: MlsRsCrypto>(suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
+    Ok(Box::new(MlsRsMember::<C>::new(suite, identity)?))
+}
+
+fn new_external_sender<C: MlsRsCrypto>(
+    suite: u16,
+    identity: &[u8],
+) -> Result<Box<dyn PeerExternalSender>> {
+    Ok(Box::new(MlsRsExternalSender::<C>::new(suite, identity)?))
+}
+
+/// Creates [`MlsRsMember`]s over the RustCrypto provider (mls-rs-crypto-rustcrypto 0.23:
+/// suites 0x0001, 0x0002, 0x0003 and 0x0007), named "mls-rs".
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MlsRsFactory;
 
 impl PeerFactory for MlsRsFactory {
     fn name(&self) -> &'static str {
-        NAME
+        RustCryptoProvider::NAME
     }
 
     fn supports(&self, suite: u16) -> bool {
-        RustCryptoProvider::new()
-            .cipher_suite_provider(CipherSuite::from(suite))
-            .is_some()
+        supports::<RustCryptoProvider>(suite)
     }
 
     fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
-        Ok(Box::new(MlsRsMember::new(suite, identity)?))
+        new_member::<RustCryptoProvider>(suite, identity)
     }
 
     fn new_external_sender(
@@ -155,20 +195,54 @@ impl PeerFactory for MlsRsFactory {
         suite: u16,
         identity: &[u8],
     ) -> Result<Box<dyn PeerExternalSender>> {
-        Ok(Box::new(MlsRsExternalSender::new(suite, identity)?))
+        new_external_sender::<RustCryptoProvider>(suite, identity)
+    }
+}
+
+/// Members of mls-rs over its OpenSSL provider.
+#[cfg(feature = "mls-rs-openssl")]
+pub type MlsRsOpenSslMember = MlsRsMember<mls_rs_crypto_openssl::OpensslCryptoProvider>;
+
+/// Creates [`MlsRsOpenSslMember`]s: the same adapter over mls-rs-crypto-openssl 0.22 (the
+/// system's OpenSSL; every suite that OpenSSL offers, 0x0001 to 0x0007 with OpenSSL 3),
+/// named "mls-rs-openssl". Only with the crate feature `mls-rs-openssl`.
+#[cfg(feature = "mls-rs-openssl")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MlsRsOpenSslFactory;
+
+#[cfg(feature = "mls-rs-openssl")]
+impl PeerFactory for MlsRsOpenSslFactory {
+    fn name(&self) -> &'static str {
+        mls_rs_crypto_openssl::OpensslCryptoProvider::NAME
+    }
+
+    fn supports(&self, suite: u16) -> bool {
+        supports::<mls_rs_crypto_openssl::OpensslCryptoProvider>(suite)
+    }
+
+    fn new_member(&self, suite: u16, identity: &[u8]) -> Result<Box<dyn PeerMember>> {
+        new_member::<mls_rs_crypto_openssl::OpensslCryptoProvider>(suite, identity)
+    }
+
+    fn new_external_sender(
+        &self,
+        suite: u16,
+        identity: &[u8],
+    ) -> Result<Box<dyn PeerExternalSender>> {
+        new_external_sender::<mls_rs_crypto_openssl::OpensslCryptoProvider>(suite, identity)
     }
 }
 
 /// A fresh signature key pair and a Basic credential for `identity` in this suite.
-fn signing_identity(
+fn signing_identity<C: MlsRsCrypto>(
     suite: u16,
     identity: &[u8],
 ) -> Result<(SignatureSecretKey, SigningIdentity, CipherSuite)> {
     let cs = CipherSuite::from(suite);
-    let provider = RustCryptoProvider::new()
+    let provider = C::default()
         .cipher_suite_provider(cs)
-        .ok_or_else(|| unsupported(format!("ciphersuite {suite:#06x}")))?;
-    let (secret, public) = provider.signature_key_generate().map_err(err)?;
+        .ok_or_else(|| unsupported::<C>(format!("ciphersuite {suite:#06x}")))?;
+    let (secret, public) = provider.signature_key_generate().map_err(err::<C>)?;
     let signing_identity = SigningIdentity::new(
         BasicCredential::new(identity.to_vec()).into_credential(),
         public,
@@ -178,16 +252,21 @@ fn signing_identity(
 
 /// An mls-rs external sender (RFC 9420 §12.1.8.1): an `ExternalClient` with a signer, which
 /// observes the group from each GroupInfo and proposes as its entry in external_senders.
-pub struct MlsRsExternalSender {
+pub struct MlsRsExternalSender<C: MlsRsCrypto = RustCryptoProvider> {
     secret: SignatureSecretKey,
     identity: SigningIdentity,
+    provider: PhantomData<C>,
 }
 
-impl MlsRsExternalSender {
+impl<C: MlsRsCrypto> MlsRsExternalSender<C> {
     /// A sender for this ciphersuite with a fresh signature key.
     pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
-        let (secret, identity, _) = signing_identity(suite, identity)?;
-        Ok(Self { secret, identity })
+        let (secret, identity, _) = signing_identity::<C>(suite, identity)?;
+        Ok(Self {
+            secret,
+            identity,
+            provider: PhantomData,
+        })
     }
 
     /// The group as an external observer sees it at the GroupInfo's epoch; mls-rs finds
@@ -200,22 +279,22 @@ impl MlsRsExternalSender {
         mls_rs::external_client::ExternalGroup<impl mls_rs::external_client::builder::MlsConfig>,
     > {
         let client = ExternalClient::builder()
-            .crypto_provider(RustCryptoProvider::new())
+            .crypto_provider(C::default())
             .identity_provider(BasicIdentityProvider::new())
             .signer(self.secret.clone(), self.identity.clone())
             .build();
         let group = client
-            .observe_group(MlsRsMember::decode(group_info)?, None, None)
-            .map_err(err)?;
+            .observe_group(MlsRsMember::<C>::decode(group_info)?, None, None)
+            .map_err(err::<C>)?;
         let listed = group
             .group_context()
             .extensions
             .get_as::<ExternalSendersExt>()
-            .map_err(err)?
+            .map_err(err::<C>)?
             .and_then(|e| e.allowed_senders.iter().position(|s| *s == self.identity));
         if listed != usize::try_from(sender_index).ok() {
             return Err(PeerError::State {
-                implementation: NAME,
+                implementation: C::NAME,
                 what: "the sender is not at this index of the group's external_senders",
             });
         }
@@ -223,14 +302,14 @@ impl MlsRsExternalSender {
     }
 }
 
-impl PeerExternalSender for MlsRsExternalSender {
+impl<C: MlsRsCrypto> PeerExternalSender for MlsRsExternalSender<C> {
     fn name(&self) -> &'static str {
-        NAME
+        C::NAME
     }
 
     fn external_sender(&self) -> Result<Vec<u8>> {
         // A SigningIdentity encodes as an ExternalSender (signature_key, credential).
-        self.identity.mls_encode_to_vec().map_err(err)
+        self.identity.mls_encode_to_vec().map_err(err::<C>)
     }
 
     fn propose_add(
@@ -239,10 +318,12 @@ impl PeerExternalSender for MlsRsExternalSender {
         sender_index: u32,
         key_package: &[u8],
     ) -> Result<Vec<u8>> {
-        let key_package = MlsRsMember::decode(key_package)?;
+        let key_package = MlsRsMember::<C>::decode(key_package)?;
         let mut group = self.observe(group_info, sender_index)?;
-        let message = group.propose_add(key_package, Vec::new()).map_err(err)?;
-        MlsRsMember::out(&message)
+        let message = group
+            .propose_add(key_package, Vec::new())
+            .map_err(err::<C>)?;
+        MlsRsMember::<C>::out(&message)
     }
 
     fn propose_remove(
@@ -252,23 +333,26 @@ impl PeerExternalSender for MlsRsExternalSender {
         leaf_index: u32,
     ) -> Result<Vec<u8>> {
         let mut group = self.observe(group_info, sender_index)?;
-        let message = group.propose_remove(leaf_index, Vec::new()).map_err(err)?;
-        MlsRsMember::out(&message)
+        let message = group
+            .propose_remove(leaf_index, Vec::new())
+            .map_err(err::<C>)?;
+        MlsRsMember::<C>::out(&message)
     }
 }
 
-/// One mls-rs client with at most one group.
-pub struct MlsRsMember {
-    client: Client<Config>,
+/// One mls-rs client with at most one group, over crypto provider `C`.
+pub struct MlsRsMember<C: MlsRsCrypto = RustCryptoProvider> {
+    client: Client<Config<C>>,
     rules: AdapterRules,
     suite: u16,
     identity: Vec<u8>,
-    group: Option<Group<Config>>,
+    group: Option<Group<Config<C>>>,
 }
 
-impl std::fmt::Debug for MlsRsMember {
+impl<C: MlsRsCrypto> std::fmt::Debug for MlsRsMember<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MlsRsMember")
+            .field("provider", &C::NAME)
             .field("suite", &self.suite)
             .field("identity", &self.identity)
             .field("epoch", &self.epoch())
@@ -276,11 +360,11 @@ impl std::fmt::Debug for MlsRsMember {
     }
 }
 
-impl MlsRsMember {
+impl<C: MlsRsCrypto> MlsRsMember<C> {
     /// A member for this ciphersuite with a fresh signature key and a Basic credential.
     pub fn new(suite: u16, identity: &[u8]) -> Result<Self> {
-        let (secret, signing_identity, cs) = self::signing_identity(suite, identity)?;
-        let crypto = RustCryptoProvider::new();
+        let (secret, signing_identity, cs) = signing_identity::<C>(suite, identity)?;
+        let crypto = C::default();
         let rules = AdapterRules::default();
         let client = Client::builder()
             .crypto_provider(crypto)
@@ -297,24 +381,24 @@ impl MlsRsMember {
         })
     }
 
-    fn group(&self) -> Result<&Group<Config>> {
-        self.group.as_ref().ok_or_else(no_group)
+    fn group(&self) -> Result<&Group<Config<C>>> {
+        self.group.as_ref().ok_or_else(no_group::<C>)
     }
 
-    fn group_mut(&mut self) -> Result<&mut Group<Config>> {
-        self.group.as_mut().ok_or_else(no_group)
+    fn group_mut(&mut self) -> Result<&mut Group<Config<C>>> {
+        self.group.as_mut().ok_or_else(no_group::<C>)
     }
 
     fn decode(bytes: &[u8]) -> Result<MlsMessage> {
-        MlsMessage::from_bytes(bytes).map_err(err)
+        MlsMessage::from_bytes(bytes).map_err(err::<C>)
     }
 
     fn decode_tree(bytes: &[u8]) -> Result<ExportedTree<'static>> {
-        ExportedTree::from_bytes(bytes).map_err(err)
+        ExportedTree::from_bytes(bytes).map_err(err::<C>)
     }
 
     fn out(message: &MlsMessage) -> Result<Vec<u8>> {
-        message.to_bytes().map_err(err)
+        message.to_bytes().map_err(err::<C>)
     }
 
     fn create(
@@ -325,7 +409,7 @@ impl MlsRsMember {
     ) -> Result<()> {
         if self.group.is_some() {
             return Err(PeerError::State {
-                implementation: NAME,
+                implementation: C::NAME,
                 what: "already in a group",
             });
         }
@@ -333,7 +417,7 @@ impl MlsRsMember {
         let group = self
             .client
             .create_group_with_id(group_id.to_vec(), extensions, ExtensionList::new(), None)
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         self.group = Some(group);
         Ok(())
     }
@@ -341,7 +425,7 @@ impl MlsRsMember {
     /// Converts mls-rs's commit output (the commit already applied) into ours.
     fn output(&mut self, out: mls_rs::group::CommitOutput) -> Result<CommitOutput> {
         let group = self.group_mut()?;
-        group.apply_pending_commit().map_err(err)?;
+        group.apply_pending_commit().map_err(err::<C>)?;
         let commit = Self::out(&out.commit_message)?;
         let welcome = out.welcome_messages.first().map(Self::out).transpose()?;
         let group_info = out
@@ -350,7 +434,7 @@ impl MlsRsMember {
             .map(Self::out)
             .transpose()?;
         let ratchet_tree = match (&welcome, &out.ratchet_tree) {
-            (Some(_), Some(tree)) => Some(tree.to_bytes().map_err(err)?),
+            (Some(_), Some(tree)) => Some(tree.to_bytes().map_err(err::<C>)?),
             _ => None,
         };
         Ok(CommitOutput {
@@ -362,9 +446,9 @@ impl MlsRsMember {
     }
 }
 
-impl PeerMember for MlsRsMember {
+impl<C: MlsRsCrypto> PeerMember for MlsRsMember<C> {
     fn name(&self) -> &'static str {
-        NAME
+        C::NAME
     }
 
     fn suite(&self) -> u16 {
@@ -379,7 +463,7 @@ impl PeerMember for MlsRsMember {
         let message = self
             .client
             .generate_key_package_message(ExtensionList::new(), ExtensionList::new(), None)
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -397,12 +481,12 @@ impl PeerMember for MlsRsMember {
             .iter()
             .map(|s| {
                 let mut bytes = s.as_slice();
-                let sender = SigningIdentity::mls_decode(&mut bytes).map_err(err)?;
+                let sender = SigningIdentity::mls_decode(&mut bytes).map_err(err::<C>)?;
                 if bytes.is_empty() {
                     Ok(sender)
                 } else {
                     Err(PeerError::WrongMessage {
-                        implementation: NAME,
+                        implementation: C::NAME,
                         expected: "an ExternalSender without trailing bytes",
                     })
                 }
@@ -411,7 +495,7 @@ impl PeerMember for MlsRsMember {
         let mut extensions = ExtensionList::new();
         extensions
             .set_from(ExternalSendersExt::new(senders))
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         self.create(group_id, options, extensions)
     }
 
@@ -424,7 +508,10 @@ impl PeerMember for MlsRsMember {
         let welcome = Self::decode(welcome)?;
         let tree = ratchet_tree.map(Self::decode_tree).transpose()?;
         self.rules.set(options);
-        let (group, _) = self.client.join_group(tree, &welcome, None).map_err(err)?;
+        let (group, _) = self
+            .client
+            .join_group(tree, &welcome, None)
+            .map_err(err::<C>)?;
         self.group = Some(group);
         Ok(())
     }
@@ -439,7 +526,7 @@ impl PeerMember for MlsRsMember {
     ) -> Result<Vec<u8>> {
         let group_info = Self::decode(group_info)?;
         self.rules.set(options);
-        let mut builder = self.client.external_commit_builder().map_err(err)?;
+        let mut builder = self.client.external_commit_builder().map_err(err::<C>)?;
         if let Some(tree) = ratchet_tree {
             builder = builder.with_tree_data(Self::decode_tree(tree)?);
         }
@@ -449,7 +536,7 @@ impl PeerMember for MlsRsMember {
         for id in psk_ids {
             builder = builder.with_external_psk(ExternalPskId::new(id.clone()));
         }
-        let (group, commit) = builder.build(group_info).map_err(err)?;
+        let (group, commit) = builder.build(group_info).map_err(err::<C>)?;
         self.group = Some(group);
         Self::out(&commit)
     }
@@ -462,9 +549,9 @@ impl PeerMember for MlsRsMember {
         let group = self.group_mut()?;
         let mut builder = group.commit_builder();
         for kp in key_packages {
-            builder = builder.add_member(kp).map_err(err)?;
+            builder = builder.add_member(kp).map_err(err::<C>)?;
         }
-        let out = builder.build().map_err(err)?;
+        let out = builder.build().map_err(err::<C>)?;
         self.output(out)
     }
 
@@ -474,7 +561,7 @@ impl PeerMember for MlsRsMember {
         let saved = self.rules.force_path.swap(true, Ordering::Relaxed);
         let result = self
             .group_mut()
-            .and_then(|g| g.commit(Vec::new()).map_err(err));
+            .and_then(|g| g.commit(Vec::new()).map_err(err::<C>));
         self.rules.force_path.store(saved, Ordering::Relaxed);
         self.output(result?)
     }
@@ -484,14 +571,14 @@ impl PeerMember for MlsRsMember {
         let out = group
             .commit_builder()
             .remove_member(leaf_index)
-            .map_err(err)?
+            .map_err(err::<C>)?
             .build()
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         self.output(out)
     }
 
     fn commit_pending(&mut self) -> Result<CommitOutput> {
-        let out = self.group_mut()?.commit(Vec::new()).map_err(err)?;
+        let out = self.group_mut()?.commit(Vec::new()).map_err(err::<C>)?;
         self.output(out)
     }
 
@@ -500,9 +587,9 @@ impl PeerMember for MlsRsMember {
         let out = group
             .commit_builder()
             .add_external_psk(ExternalPskId::new(psk_id.to_vec()))
-            .map_err(err)?
+            .map_err(err::<C>)?
             .build()
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         self.output(out)
     }
 
@@ -511,20 +598,26 @@ impl PeerMember for MlsRsMember {
         let out = group
             .commit_builder()
             .add_resumption_psk(epoch)
-            .map_err(err)?
+            .map_err(err::<C>)?
             .build()
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         self.output(out)
     }
 
     fn propose_add(&mut self, key_package: &[u8]) -> Result<Vec<u8>> {
         let kp = Self::decode(key_package)?;
-        let message = self.group_mut()?.propose_add(kp, Vec::new()).map_err(err)?;
+        let message = self
+            .group_mut()?
+            .propose_add(kp, Vec::new())
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
     fn propose_update(&mut self) -> Result<Vec<u8>> {
-        let message = self.group_mut()?.propose_update(Vec::new()).map_err(err)?;
+        let message = self
+            .group_mut()?
+            .propose_update(Vec::new())
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -532,7 +625,7 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .propose_remove(leaf_index, Vec::new())
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -540,7 +633,7 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .propose_external_psk(ExternalPskId::new(psk_id.to_vec()), Vec::new())
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -548,7 +641,7 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .propose_resumption_psk(epoch, Vec::new())
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -564,7 +657,7 @@ impl PeerMember for MlsRsMember {
                 ExtensionList::new(),
                 None,
             )
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -582,7 +675,7 @@ impl PeerMember for MlsRsMember {
         let received = self
             .group_mut()?
             .process_incoming_message(message)
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         match received {
             ReceivedMessage::ApplicationMessage(app) => {
                 Ok(Processed::Application(app.data().to_vec()))
@@ -590,7 +683,7 @@ impl PeerMember for MlsRsMember {
             ReceivedMessage::Proposal(_) => Ok(Processed::Proposal),
             ReceivedMessage::Commit(_) => Ok(Processed::Commit),
             _ => Err(PeerError::WrongMessage {
-                implementation: NAME,
+                implementation: C::NAME,
                 expected: "a PublicMessage or PrivateMessage",
             }),
         }
@@ -600,7 +693,7 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group_mut()?
             .encrypt_application_message(plaintext, Vec::new())
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
@@ -609,7 +702,7 @@ impl PeerMember for MlsRsMember {
     }
 
     fn epoch_authenticator(&self) -> Result<Vec<u8>> {
-        let secret = self.group()?.epoch_authenticator().map_err(err)?;
+        let secret = self.group()?.epoch_authenticator().map_err(err::<C>)?;
         Ok(secret.as_bytes().to_vec())
     }
 
@@ -617,7 +710,7 @@ impl PeerMember for MlsRsMember {
         let secret = self
             .group()?
             .export_secret(label.as_bytes(), context, len)
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Ok(secret.as_bytes().to_vec())
     }
 
@@ -625,12 +718,12 @@ impl PeerMember for MlsRsMember {
         let message = self
             .group()?
             .group_info_message_allowing_ext_commit(with_tree)
-            .map_err(err)?;
+            .map_err(err::<C>)?;
         Self::out(&message)
     }
 
     fn ratchet_tree(&self) -> Result<Vec<u8>> {
-        self.group()?.export_tree().to_bytes().map_err(err)
+        self.group()?.export_tree().to_bytes().map_err(err::<C>)
     }
 
     fn roster(&self) -> Vec<(u32, Vec<u8>)> {
@@ -660,16 +753,16 @@ impl PeerMember for MlsRsMember {
 
     fn persisted_size(&mut self) -> Result<usize> {
         let group = self.group_mut()?;
-        group.write_to_storage().map_err(err)?;
+        group.write_to_storage().map_err(err::<C>)?;
         let group_id = group.group_id().to_vec();
         let storage = self.client.group_state_storage();
         let mut size = storage
             .state(&group_id)
-            .map_err(err)?
+            .map_err(err::<C>)?
             .map_or(0, |state| state.len());
-        if let Some(max) = storage.max_epoch_id(&group_id).map_err(err)? {
+        if let Some(max) = storage.max_epoch_id(&group_id).map_err(err::<C>)? {
             let mut epoch = max;
-            while let Some(record) = storage.epoch(&group_id, epoch).map_err(err)? {
+            while let Some(record) = storage.epoch(&group_id, epoch).map_err(err::<C>)? {
                 size += record.len();
                 match epoch.checked_sub(1) {
                     Some(e) => epoch = e,

@@ -1,11 +1,11 @@
 //! Side-by-side comparison of Conclave, OpenMLS 0.9 and mls-rs 0.57 (issue 9), ciphersuite
-//! 0x0001, all three driven through `conclave_peers::PeerMember` (serialized MLSMessages in
+//! 0x0001, every implementation driven through `conclave_peers::PeerMember` (serialized MLSMessages in
 //! and out, own commits merged, as an application would use them).
 //!
 //! ```text
 //! cargo run --release -p conclave-bench --bin compare -- \
 //!     [--sizes 10,100,1000] [--impl conclave,openmls,mls-rs] [--scenario S1,S2,...] [--reps N] \
-//!     [--shared-setup]
+//!     [--op-reps N] [--peer-max N] [--shared-setup]
 //! ```
 //!
 //! Scenarios (RFC 9420 operations): S1 one member creates a group and adds N-1 members in
@@ -16,18 +16,31 @@
 //! S3–S5 are measured in the sparse tree S1 leaves (suffix `s`) and in a full tree (suffix
 //! `f`): every parent node set, as when every member has committed once. Reaching that through
 //! the protocol costs O(N²) message processing in set-up, so the two measured members join a
-//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; all
-//! three implementations join the same kind of Welcome.
+//! Welcome built directly ([`conclave_bench::full_group_welcome`]) into such a group; every
+//! implementation joins the same kind of Welcome.
+//!
+//! `--impl mls-rs-openssl` adds mls-rs 0.57 over its OpenSSL provider (mls-rs-crypto-openssl,
+//! the system's OpenSSL 3); it needs `--features mls-rs-openssl`, which builds the OpenSSL
+//! bindings (not built by default). The best peer is the best of every implementation
+//! other than Conclave in `--impl`; the persisted-state target stays against "mls-rs".
 //!
 //! With `--shared-setup`, S2, S3s, S4s and S5s of one implementation and size share one
 //! child and one S1 set-up (the peers' S1 takes minutes at N = 5000 and more): `reps`
 //! members join, the last one then receives `reps` updates and `reps` removes.
 //!
+//! `--reps` (default 3) is the number of S1 groups built and of S6 runs of 2000 messages;
+//! `--op-reps` (default 9) the number of single operations measured in S2–S5 (joins,
+//! updates, removes, each on the same group), whose medians of a few milliseconds would
+//! otherwise be decided by one scheduling hiccup. `--peer-max` (default 10,000) is the
+//! largest size at which the peers run: above it only Conclave is measured (the peers' S1
+//! grows as N² and takes hours at 50,000). The ratio-to-peer targets and the worst-ratio
+//! line use the largest size at which a peer ran.
+//!
 //! Each scenario × implementation × size runs in a fresh child process (this binary
 //! re-executed with the hidden `--child` flag), which reports the median over the reps and
 //! its peak RSS (`VmHWM` of /proc/self/status). The floor of each scenario (its unavoidable
 //! cryptographic operations, with Conclave's provider, both cores, batch verification) is
-//! measured in the parent in the same run.
+//! measured in the parent in the same run, as the median of three measurements.
 
 #![forbid(unsafe_code)]
 
@@ -62,6 +75,8 @@ fn factory(name: &str) -> Res<Box<dyn PeerFactory>> {
         "conclave" => Ok(Box::new(ConclaveFactory)),
         "openmls" => Ok(Box::new(OpenMlsFactory)),
         "mls-rs" => Ok(Box::new(MlsRsFactory)),
+        #[cfg(feature = "mls-rs-openssl")]
+        "mls-rs-openssl" => Ok(Box::new(conclave_peers::MlsRsOpenSslFactory)),
         other => Err(format!("unknown implementation {other}")),
     }
 }
@@ -179,15 +194,21 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 m.state = j.persisted_size().ok();
             }
         }
-        "S3s" | "S4s" | "S5s" => {
-            let (mut creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
-            let welcome = out.welcome.ok_or("no Welcome")?;
-            let mut receiver = joiners.pop().ok_or("no joiner")?;
-            receiver.join(&welcome, None, &options).map_err(e)?;
-            for r in 0..reps {
+        "S3s" | "S4s" | "S5s" | "S3f" | "S4f" | "S5f" => {
+            let (mut creator, mut receiver) = if scenario.ends_with('f') {
+                full_group(f, n)?
+            } else {
+                let (creator, mut joiners, out, _) = sparse_group(f, n, 1)?;
+                let welcome = out.welcome.ok_or("no Welcome")?;
+                let mut receiver = joiners.pop().ok_or("no joiner")?;
+                receiver.join(&welcome, None, &options).map_err(e)?;
+                (creator, receiver)
+            };
+            for r in 0..reps.min(n - 2) {
                 let start = Instant::now();
-                let out = if scenario == "S5s" {
-                    // A member that never joined, from the end of the tree.
+                let out = if scenario.starts_with("S5") {
+                    // A member from the end of the tree: in the sparse tree one that never
+                    // joined, in the full tree a stand-in.
                     let leaf = u32::try_from(n - 1 - r).map_err(e)?;
                     creator.remove(leaf).map_err(e)?
                 } else {
@@ -197,26 +218,7 @@ fn child(scenario: &str, implementation: &str, n: usize, reps: usize) -> Res<Mea
                 let start = Instant::now();
                 receiver.process(&out.commit).map_err(e)?;
                 let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4s" { t4 } else { t3 }));
-                m.commit = Some(out.commit.len());
-            }
-        }
-        "S3f" | "S4f" | "S5f" => {
-            let (mut creator, mut receiver) = full_group(f, n)?;
-            for r in 0..reps {
-                let start = Instant::now();
-                let out = if scenario == "S5f" {
-                    // A stand-in member from the end of the tree.
-                    let leaf = u32::try_from(n - 1 - r).map_err(e)?;
-                    creator.remove(leaf).map_err(e)?
-                } else {
-                    creator.update().map_err(e)?
-                };
-                let t3 = start.elapsed();
-                let start = Instant::now();
-                receiver.process(&out.commit).map_err(e)?;
-                let t4 = start.elapsed();
-                times.push(ms(if scenario == "S4f" { t4 } else { t3 }));
+                times.push(ms(if scenario.starts_with("S4") { t4 } else { t3 }));
                 m.commit = Some(out.commit.len());
             }
         }
@@ -261,7 +263,8 @@ fn sparse_shared(
     let f = factory(implementation)?;
     let f = f.as_ref();
     let options = GroupOptions::default();
-    let (mut creator, joiners, out, _) = sparse_group(f, n, reps.min(n - 2))?;
+    let joining = reps.min(n - 2);
+    let (mut creator, joiners, out, _) = sparse_group(f, n, joining)?;
     let welcome = out.welcome.ok_or("no Welcome")?;
     let mut s2 = Measured {
         welcome: Some(welcome.len()),
@@ -289,8 +292,8 @@ fn sparse_shared(
         t4.push(ms(start.elapsed()));
         c3 = Some(out.commit.len());
     }
-    for r in 0..reps {
-        // A member that never joined, from the end of the tree.
+    // Members that never joined, from the end of the tree.
+    for r in 0..reps.min(n - 1 - joining) {
         let leaf = u32::try_from(n - 1 - r).map_err(e)?;
         let start = Instant::now();
         let out = creator.remove(leaf).map_err(e)?;
@@ -389,9 +392,29 @@ fn on_both_cores<F: Fn(usize) + Sync>(count: usize, f: F) {
     });
 }
 
-/// The floor of each scenario at size `n`, in ms (S6: messages per second), measured with
-/// Conclave's provider: the cryptographic operations the scenario cannot avoid.
-fn floor(scenario: &str, n: usize, cs: &Arc<dyn CipherSuiteProvider>) -> Res<f64> {
+/// The floor of each scenario at size `n`, median of three measurements.
+fn floor(
+    scenario: &str,
+    n: usize,
+    commit_len: usize,
+    cs: &Arc<dyn CipherSuiteProvider>,
+) -> Res<f64> {
+    let runs = (0..3)
+        .map(|_| floor_once(scenario, n, commit_len, cs))
+        .collect::<Res<Vec<f64>>>()?;
+    Ok(median(runs))
+}
+
+/// One measurement of the floor of `scenario` at size `n`, in ms (S6: messages per second),
+/// with Conclave's provider: the cryptographic operations the scenario cannot avoid.
+/// `commit_len` is the size of the measured commit (S4: every byte of it is signed, MACed
+/// and hashed into the transcript).
+fn floor_once(
+    scenario: &str,
+    n: usize,
+    commit_len: usize,
+    cs: &Arc<dyn CipherSuiteProvider>,
+) -> Res<f64> {
     let c = cs.as_ref();
     let (sk, pk) = c.kem_generate().map_err(e)?;
     let (ssk, spk) = c.signature_generate().map_err(e)?;
@@ -466,16 +489,23 @@ fn floor(scenario: &str, n: usize, cs: &Arc<dyn CipherSuiteProvider>) -> Res<f64
             }
             c.sign(ssk.as_bytes(), &message).map_err(e)?;
         }
-        // One HPKE open, the path key derivations, one signature verification.
+        // One HPKE open, the path key derivations, and over the whole commit (PublicMessage,
+        // §6.2, §8.2): one signature verification, the membership tag (an HMAC, counted as a
+        // hash) and the confirmed transcript hash.
         "S4s" | "S4f" => {
             let (enc, ct) = info.seal(c, &pk, b"", &[0u8; 100]).map_err(e)?;
+            let content = vec![9u8; commit_len];
+            let content_signature = c.sign(ssk.as_bytes(), &content).map_err(e)?;
             let start_inner = Instant::now();
             info.open(c, &enc, sk.as_bytes(), &pk, b"", &ct)
                 .map_err(e)?;
             for _ in 0..depth {
                 c.kem_derive_key_pair(&[5u8; 32]).map_err(e)?;
             }
-            c.verify(&spk, &message, &signature).map_err(e)?;
+            c.verify(&spk, &content, &content_signature).map_err(e)?;
+            for _ in 0..2 {
+                let _ = c.hash(&content);
+            }
             return Ok(ms(start_inner.elapsed()));
         }
         // Per message: sign and verify, content and sender-data AEAD both ways.
@@ -503,9 +533,25 @@ struct Args {
     sizes: Vec<usize>,
     impls: Vec<String>,
     scenarios: Vec<String>,
+    /// S1 groups built, S6 runs.
     reps: usize,
+    /// Single operations measured in S2–S5.
+    op_reps: usize,
+    /// The largest size at which the peers run.
+    peer_max: usize,
     /// S2–S5 sparse from one S1 set-up per implementation and size.
     shared_setup: bool,
+}
+
+impl Args {
+    /// The repetitions of `scenario`: `reps` for S1 and S6, `op_reps` for the others.
+    fn reps_of(&self, scenario: &str) -> usize {
+        if matches!(scenario, "S1" | "S6") {
+            self.reps
+        } else {
+            self.op_reps
+        }
+    }
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -518,6 +564,8 @@ fn parse_args(args: &[String]) -> Res<Args> {
         impls: IMPLS.iter().map(|s| s.to_string()).collect(),
         scenarios: SCENARIOS.iter().map(|s| s.to_string()).collect(),
         reps: 3,
+        op_reps: 9,
+        peer_max: 10_000,
         shared_setup: false,
     };
     let mut it = args.iter();
@@ -540,10 +588,13 @@ fn parse_args(args: &[String]) -> Res<Args> {
             "--impl" => a.impls = list(value),
             "--scenario" => a.scenarios = list(value),
             "--reps" => a.reps = value.parse().map_err(e)?,
+            "--op-reps" => a.op_reps = value.parse().map_err(e)?,
+            "--peer-max" => a.peer_max = value.parse().map_err(e)?,
             other => return Err(format!("unknown flag {other}")),
         }
     }
     a.reps = a.reps.max(1);
+    a.op_reps = a.op_reps.max(1);
     Ok(a)
 }
 
@@ -584,7 +635,15 @@ fn parent(a: Args) -> Res<()> {
     let cs = conclave_rustcrypto::RustCryptoProvider::new()
         .cipher_suite(CipherSuite(SUITE))
         .map_err(e)?;
-    let largest = a.sizes.iter().copied().max().unwrap_or(0);
+    let has_peers = a.impls.iter().any(|i| i != "conclave");
+    // The largest size at which a peer ran (all sizes when Conclave runs alone).
+    let largest = a
+        .sizes
+        .iter()
+        .copied()
+        .filter(|&n| !has_peers || n <= a.peer_max)
+        .max()
+        .unwrap_or(0);
     println!(
         "| scenario | N | {} | conclave / best peer | floor | Welcome | commit | state per member | peak RSS (MiB) |",
         a.impls.join(" | ")
@@ -603,13 +662,17 @@ fn parent(a: Args) -> Res<()> {
             }
             let mut row: Vec<(String, Res<Measured>)> = Vec::new();
             for implementation in &a.impls {
+                if implementation != "conclave" && n > a.peer_max {
+                    row.push((implementation.clone(), Err("above --peer-max".into())));
+                    continue;
+                }
                 let shared =
                     a.shared_setup && ["S2", "S3s", "S4s", "S5s"].contains(&scenario.as_str());
                 let r = if shared {
                     let key = (implementation.clone(), n);
                     let all = cache
                         .entry(key)
-                        .or_insert_with(|| run_child_all("sparse", implementation, n, a.reps));
+                        .or_insert_with(|| run_child_all("sparse", implementation, n, a.op_reps));
                     match all {
                         Ok(v) => v
                             .iter()
@@ -619,7 +682,7 @@ fn parent(a: Args) -> Res<()> {
                         Err(err) => Err(err.clone()),
                     }
                 } else {
-                    run_child(scenario, implementation, n, a.reps)
+                    run_child(scenario, implementation, n, a.reps_of(scenario))
                 };
                 if let Err(err) = &r {
                     eprintln!("{scenario} {implementation} N={n}: {err}");
@@ -633,8 +696,10 @@ fn parent(a: Args) -> Res<()> {
                     .map_or(f64::NAN, |m| m.value)
             };
             let conclave = value("conclave");
-            let peers: Vec<f64> = ["openmls", "mls-rs"]
+            let peers: Vec<f64> = a
+                .impls
                 .iter()
+                .filter(|i| *i != "conclave")
                 .map(|p| value(p))
                 .filter(|v| !v.is_nan())
                 .collect();
@@ -644,13 +709,18 @@ fn parent(a: Args) -> Res<()> {
                 peers.iter().copied().fold(f64::NAN, f64::min)
             };
             let r = ratio(scenario, conclave, best);
-            let fl = floor(scenario, n, &cs)?;
             let get = |name: &str, pick: fn(&Measured) -> Option<usize>| {
                 row.iter()
                     .find(|(i, _)| i == name)
                     .and_then(|(_, r)| r.as_ref().ok())
                     .and_then(pick)
             };
+            let commit_len = a
+                .impls
+                .iter()
+                .find_map(|i| get(i, |m| m.commit))
+                .unwrap_or(0);
+            let fl = floor(scenario, n, commit_len, &cs)?;
             let sizes_of = |pick: fn(&Measured) -> Option<usize>| -> String {
                 a.impls
                     .iter()
@@ -702,9 +772,10 @@ fn parent(a: Args) -> Res<()> {
     }
     println!();
     println!(
-        "(sizes: {}; peak RSS per child process; S6 at N = {} only; ratios < 1 mean Conclave is faster)",
+        "(sizes: {}; peak RSS per child process; S6 at N = {} only; peers up to N = {}; ratios < 1 mean Conclave is faster)",
         a.impls.join(" / "),
-        a.sizes[0]
+        a.sizes[0],
+        a.peer_max
     );
     // The worst ratio at the largest size.
     let worst = results

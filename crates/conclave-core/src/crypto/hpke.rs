@@ -90,6 +90,41 @@ fn labeled_expand(
     )
 }
 
+/// A KEM encapsulation to one recipient made before the HPKE `info` is
+/// known: `SetupBaseS(pkR, info)` is `Encap(pkR)` then `KeySchedule(info)`
+/// (RFC 9180 §5.1.1), and the encapsulation does not depend on `info`. A
+/// Welcome's `info` is the encrypted GroupInfo, known only at the end of a
+/// commit; the encapsulations (the cost of a large Welcome) can run while
+/// the commit is built. Used by [`HpkeInfo::seal_encapsulated`], once.
+pub struct Encapsulation {
+    shared_secret: Secret,
+    enc: Vec<u8>,
+    public_key: Vec<u8>,
+}
+
+impl core::fmt::Debug for Encapsulation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Encapsulation").finish_non_exhaustive()
+    }
+}
+
+impl Encapsulation {
+    /// `Encap(pkR)` to `public_key`.
+    pub fn new(cs: &dyn CipherSuiteProvider, public_key: &[u8]) -> Result<Self, CryptoError> {
+        let (shared_secret, enc) = cs.kem_encap(public_key)?;
+        Ok(Self {
+            shared_secret,
+            enc,
+            public_key: public_key.to_vec(),
+        })
+    }
+
+    /// The recipient's public key.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+}
+
 /// The part of the base-mode key schedule that depends only on `info`: the
 /// `key_schedule_context` (`mode || psk_id_hash || info_hash`). Compute it once
 /// and seal to any number of recipients with it.
@@ -206,6 +241,21 @@ impl HpkeInfo {
         let (key, nonce) = self.key_and_nonce(cs, &shared_secret)?;
         let ciphertext = cs.aead_seal(key.as_bytes(), nonce.as_bytes(), aad, plaintext)?;
         Ok((enc, ciphertext))
+    }
+
+    /// Single-shot `SealBase(pkR, info, aad, pt)` with the encapsulation
+    /// made beforehand: returns (`enc`, ciphertext). One encapsulation must
+    /// seal one message only (a single-shot context, RFC 9180 §6.1).
+    pub fn seal_encapsulated(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        encapsulation: &Encapsulation,
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+        let (key, nonce) = self.key_and_nonce(cs, &encapsulation.shared_secret)?;
+        let ciphertext = cs.aead_seal(key.as_bytes(), nonce.as_bytes(), aad, plaintext)?;
+        Ok((encapsulation.enc.clone(), ciphertext))
     }
 
     /// Single-shot `OpenBase(enc, skR, info, aad, ct)`. `public_key` is the

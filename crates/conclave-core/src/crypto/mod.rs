@@ -16,7 +16,7 @@ pub mod provider_tests;
 mod secret;
 mod suite;
 
-pub use hpke::{labeled_expand_info, labeled_extract_ikm, HpkeInfo};
+pub use hpke::{labeled_expand_info, labeled_extract_ikm, Encapsulation, HpkeInfo};
 pub use labeled::*;
 pub use provider::*;
 pub use secret::Secret;

@@ -18,8 +18,8 @@
 //! Each check returns `Err` with a message naming what failed; nothing panics.
 
 use super::{
-    CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, HashId, HpkeInfo, KemId,
-    SignatureCheck, SignatureScheme,
+    CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Encapsulation, HashId, HpkeInfo,
+    KemId, SignatureCheck, SignatureScheme,
 };
 
 mod vectors;
@@ -510,6 +510,18 @@ pub fn check_kem(cs: &dyn CipherSuiteProvider) -> Check {
         info.open(cs, &enc, sk.as_bytes(), &pk, b"aad", &ct),
     )?;
     eq("HPKE round trip", b"secret", &pt)?;
+    // The same with the encapsulation made before the info is known.
+    let ahead = ok("Encap ahead of the info", Encapsulation::new(cs, &pk))?;
+    eq("Encap ahead: recipient", &pk, ahead.public_key())?;
+    let (enc, ct) = ok(
+        "HPKE seal with an earlier Encap",
+        info.seal_encapsulated(cs, &ahead, b"aad", b"secret"),
+    )?;
+    let pt = ok(
+        "HPKE open of a seal with an earlier Encap",
+        info.open(cs, &enc, sk.as_bytes(), &pk, b"aad", &ct),
+    )?;
+    eq("HPKE round trip with an earlier Encap", b"secret", &pt)?;
 
     // Rejections.
     let mut long_sk = sk.as_bytes().to_vec();

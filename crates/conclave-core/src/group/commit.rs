@@ -9,28 +9,51 @@
 //! service has accepted the commit and [`Group::merge_pending_commit`] runs.
 
 use crate::codec::{encode, VLBytes};
-use crate::crypto::{sign_with_label, CipherSuiteProvider, Secret, Signer};
+use crate::crypto::{sign_with_label, CipherSuiteProvider, Encapsulation, Secret, Signer};
 use crate::error::Result;
 use crate::framing::{protect_private, protect_public, sign_content, EpochKeys};
+use crate::parallel::run_chunked;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, sign_group_info,
-    PskSecret, SecretTree, WelcomeBuilder,
+    EpochSecrets, JoinerSecret, PskSecret, SecretTree, WelcomeBuilder,
 };
 use crate::tree::treekem::{apply_new_path, encrypt_path, NewPath};
 use crate::tree::validate::LEAF_NODE_TBS_LABEL;
-use crate::tree::{LeafIndex, NodeIndex, TreeView};
+use crate::tree::{LeafIndex, NodeIndex, TreeDiff, TreePrivateKeys, TreeView};
 use crate::wire::{
-    Commit, ConfirmedTranscriptHashInput, Extension, ExternalPub, FramedContent, FramedContentBody,
-    GroupContext, GroupInfo, GroupSecrets, LeafNodeSource, LeafNodeTbsContext, MlsMessage,
-    MlsMessageBody, Node, PathSecret, Proposal, ProposalOrRef, RatchetTreeExtension,
-    RatchetTreeNodes, Sender, Update, WireFormat,
+    AuthenticatedContent, Commit, ConfirmedTranscriptHashInput, Extension, ExternalPub,
+    FramedContent, FramedContentBody, GroupContext, GroupInfo, GroupSecrets, LeafNodeSource,
+    LeafNodeTbsContext, MlsMessage, MlsMessageBody, Node, PathSecret, Proposal, ProposalOrRef,
+    RatchetTreeExtension, RatchetTreeNodes, Sender, Update, WireFormat,
 };
 use crate::Error;
 
+use super::forgery::forge_path;
+pub(super) use super::forgery::Forgery;
 use super::process::{NextEpoch, StagedCommit};
-use super::proposals::{apply, proposal_ref, Listed};
+use super::proposals::{apply, proposal_ref, Applied, Listed};
 use super::state::CachedProposal;
 use super::{message_hash, Group, HandshakePolicy};
+
+/// The fewest KEM encapsulations of a Welcome one thread makes at a time.
+const ENCAPSULATION_CHUNK: usize = 4;
+
+/// A commit built up to the sealing of its Welcome's GroupSecrets (the
+/// part of [`Group::commit`] that runs alongside the encapsulations).
+struct Built<'t> {
+    diff: TreeDiff<'t>,
+    applied: Applied,
+    context: GroupContext,
+    new_path: Option<NewPath>,
+    private_keys: TreePrivateKeys,
+    content: AuthenticatedContent,
+    joiner: JoinerSecret,
+    secrets: EpochSecrets,
+    tag: Vec<u8>,
+    interim: Vec<u8>,
+    welcome_info: GroupInfo,
+    builder: Option<WelcomeBuilder>,
+}
 
 /// What to commit.
 #[derive(Debug, Clone)]
@@ -80,31 +103,6 @@ pub struct CommitOutput {
     pub group_info: MlsMessage,
     /// The next epoch, to merge.
     pub pending: PendingCommit,
-}
-
-/// Test hooks that make [`Group::commit_forged`] build a commit breaking
-/// the rules, so that negative tests can check that receivers reject it.
-/// Only public with the `testing` feature; never for production use.
-#[derive(Debug, Clone, Default)]
-pub struct Forgery {
-    /// Skip the committer's selection and checks of §12.2: the cached
-    /// proposals are all listed (when `include_pending`), as they are.
-    pub skip_checks: bool,
-    /// Send no path, even when one is required.
-    pub omit_path: bool,
-    /// Keep the committer's old leaf encryption key in the path's leaf.
-    pub keep_leaf_key: bool,
-    /// ProposalRefs appended to the commit without being applied.
-    pub extra_refs: Vec<Vec<u8>>,
-    /// Put this LeafNode in the tree instead of the first added KeyPackage's.
-    pub swap_added_leaf: Option<crate::wire::LeafNode>,
-    /// Give the path's leaf node the encryption key of this (other) leaf of
-    /// the tree, re-signed (§12.4.2: no key of the path may be in the tree).
-    pub leaf_key_from: Option<LeafIndex>,
-    /// Give the path's first parent node the encryption key of this leaf of
-    /// the tree, with the parent hashes and the leaf's signature redone so
-    /// that only the duplicate key is wrong.
-    pub parent_key_from: Option<LeafIndex>,
 }
 
 /// The nodes of a tree view as a `ratchet_tree` (trailing blanks dropped).
@@ -338,162 +336,228 @@ impl Group {
             checks.check_list(own, &list)?;
         }
 
-        let mut diff = self.public.tree.diff();
-        let applied = apply(&mut diff, &self.public.context, &list)?;
-        if let (Some(leaf), Some((index, _))) = (&forgery.swap_added_leaf, applied.added.first()) {
-            diff.set_leaf(*index, Some(leaf.clone()))?;
-        }
-        let extensions = applied
-            .extensions
-            .clone()
-            .unwrap_or_else(|| self.public.context.extensions.clone());
-        let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
-        let mut context = GroupContext {
-            version: self.public.context.version,
-            cipher_suite: self.public.context.cipher_suite,
-            group_id: self.public.context.group_id.clone(),
-            epoch: self.epoch() + 1,
-            tree_hash: Vec::new().into(),
-            confirmed_transcript_hash: self.public.context.confirmed_transcript_hash.clone(),
-            extensions,
-        };
-        let mut new_path: Option<NewPath> = None;
-        let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
-            let template = diff
-                .leaf(own)
-                .cloned()
-                .ok_or(Error::Internal("our own leaf is blank"))?;
-            let p = apply_new_path(
-                &mut diff,
-                cs,
-                own,
-                &template,
-                self.signer.as_ref(),
-                self.group_id(),
-            )?;
-            let forged = forge_path(&mut diff, cs, own, &template, forgery)?;
-            let kept = match forged {
-                Some((key, parent)) => {
-                    let mut leaf = diff
+        // The KEM encapsulations of the Welcome (one per new member, most of
+        // the cost of a large one) depend only on the init keys: they run on
+        // two threads while this one builds the commit and the GroupInfo
+        // whose encryption is the HPKE info (RFC 9420 §12.4.3.1).
+        let init_keys: Vec<&[u8]> = list
+            .iter()
+            .filter_map(|l| match &l.proposal {
+                Proposal::Add(add) => Some(add.key_package.init_key.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let (encapsulations, built) = run_chunked(
+            &init_keys,
+            ENCAPSULATION_CHUNK,
+            |_, chunk| {
+                chunk
+                    .iter()
+                    .map(|key| Ok(Encapsulation::new(cs, key)?))
+                    .collect::<Result<Vec<_>>>()
+            },
+            || -> Result<Built<'_>> {
+                let mut diff = self.public.tree.diff();
+                let applied = apply(&mut diff, &self.public.context, &list)?;
+                if let (Some(leaf), Some((index, _))) =
+                    (&forgery.swap_added_leaf, applied.added.first())
+                {
+                    diff.set_leaf(*index, Some(leaf.clone()))?;
+                }
+                let extensions = applied
+                    .extensions
+                    .clone()
+                    .unwrap_or_else(|| self.public.context.extensions.clone());
+                let added: Vec<LeafIndex> = applied.added.iter().map(|(l, _)| *l).collect();
+                let mut context = GroupContext {
+                    version: self.public.context.version,
+                    cipher_suite: self.public.context.cipher_suite,
+                    group_id: self.public.context.group_id.clone(),
+                    epoch: self.epoch() + 1,
+                    tree_hash: Vec::new().into(),
+                    confirmed_transcript_hash: self
+                        .public
+                        .context
+                        .confirmed_transcript_hash
+                        .clone(),
+                    extensions,
+                };
+                let mut new_path: Option<NewPath> = None;
+                let path = if (applied.path_required || options.force_path) && !forgery.omit_path {
+                    let template = diff
                         .leaf(own)
                         .cloned()
                         .ok_or(Error::Internal("our own leaf is blank"))?;
-                    if let Some(key) = key {
-                        leaf.encryption_key = key;
-                    }
-                    let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
-                        group_id: self.group_id(),
-                        leaf_index: own.0,
-                    }))?;
-                    leaf.signature =
-                        sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
-                    diff.set_leaf(own, Some(leaf.clone()))?;
-                    Some((leaf, parent))
-                }
-                None => None,
-            };
-            context.tree_hash = diff.root_hash(cs)?.into();
-            let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
-            if let Some((leaf, parent)) = kept {
-                update_path.leaf_node = leaf;
-                if let (Some(key), Some(node)) = (parent, update_path.nodes.first_mut()) {
-                    node.encryption_key = key;
-                }
-            }
-            new_path = Some(p);
-            Some(update_path)
-        } else {
-            context.tree_hash = diff.root_hash(cs)?.into();
-            None
-        };
-        let (commit_secret, private_keys) = match &new_path {
-            Some(p) => (
-                p.commit_secret().clone(),
-                p.private_keys(&self.own.private_keys, &diff),
-            ),
-            None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
-        };
-        let psks = self.psks();
-        let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
-
-        let mut proposals: Vec<ProposalOrRef> = list
-            .iter()
-            .map(|l| match &l.reference {
-                Some(r) => ProposalOrRef::Reference(r.clone().into()),
-                None => ProposalOrRef::Proposal(l.proposal.clone()),
-            })
-            .collect();
-        proposals.extend(
-            forgery
-                .extra_refs
-                .iter()
-                .map(|r| ProposalOrRef::Reference(r.clone().into())),
-        );
-        let commit = Commit { proposals, path };
-        let mut content = sign_content(
-            self.signer.as_ref(),
-            self.wire_format(),
-            self.framed(FramedContentBody::Commit(commit), &[]),
-            &self.public.context,
-        )?;
-        let confirmed = confirmed_transcript_hash(
-            cs,
-            &self.public.interim_transcript_hash,
-            &encode(&ConfirmedTranscriptHashInput::from(&content))?,
-        );
-        context.confirmed_transcript_hash = confirmed.clone().into();
-        let context_bytes = encode(&context)?;
-        let joiner =
-            self.epoch
-                .secrets
-                .init_secret
-                .clone()
-                .joiner(cs, &commit_secret, &context_bytes)?;
-        let member = joiner.clone().member(cs, &psk_secret)?;
-        let welcome_secret = member.welcome_secret(cs)?;
-        let secrets = member.epoch(cs, &context_bytes)?.derive(cs)?;
-        let tag = confirmation_tag(cs, &secrets.confirmation_key, &confirmed)?;
-        let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
-        content.auth.confirmation_tag = Some(tag.clone().into());
-
-        // The ratchet tree goes into the GroupInfo only for a Welcome: copying,
-        // encoding and signing it is O(N), the rest of a path commit O(log N).
-        // Without a Welcome, `Group::group_info(true)` gives one with the tree.
-        let welcome_info = build_group_info(
-            cs,
-            self.signer.as_ref(),
-            &context,
-            tag.clone(),
-            own,
-            (self.config.ratchet_tree_in_welcome && !applied.added.is_empty())
-                .then(|| nodes_of(&diff)),
-            self.config.external_pub.then_some(&secrets.external_secret),
-            self.config.grease,
-        )?;
-        let welcome = if applied.added.is_empty() {
-            None
-        } else {
-            let mut builder = WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?;
-            let members: Vec<_> = applied
-                .added
-                .iter()
-                .map(|(leaf, kp)| {
-                    let path_secret = new_path
-                        .as_ref()
-                        .and_then(|p| p.path_secret_for(*leaf))
-                        .map(|(_, s)| PathSecret {
-                            path_secret: s.as_bytes().to_vec().into(),
-                        });
-                    let secrets = GroupSecrets {
-                        joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
-                        path_secret,
-                        psks: applied.psks.clone(),
+                    let p = apply_new_path(
+                        &mut diff,
+                        cs,
+                        own,
+                        &template,
+                        self.signer.as_ref(),
+                        self.group_id(),
+                    )?;
+                    let forged = forge_path(&mut diff, cs, own, &template, forgery)?;
+                    let kept = match forged {
+                        Some((key, parent)) => {
+                            let mut leaf = diff
+                                .leaf(own)
+                                .cloned()
+                                .ok_or(Error::Internal("our own leaf is blank"))?;
+                            if let Some(key) = key {
+                                leaf.encryption_key = key;
+                            }
+                            let tbs = leaf.tbs_bytes(Some(LeafNodeTbsContext {
+                                group_id: self.group_id(),
+                                leaf_index: own.0,
+                            }))?;
+                            leaf.signature =
+                                sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?
+                                    .into();
+                            diff.set_leaf(own, Some(leaf.clone()))?;
+                            Some((leaf, parent))
+                        }
+                        None => None,
                     };
-                    (kp, secrets)
+                    context.tree_hash = diff.root_hash(cs)?.into();
+                    let mut update_path = encrypt_path(&diff, cs, &p, &encode(&context)?, &added)?;
+                    if let Some((leaf, parent)) = kept {
+                        update_path.leaf_node = leaf;
+                        if let (Some(key), Some(node)) = (parent, update_path.nodes.first_mut()) {
+                            node.encryption_key = key;
+                        }
+                    }
+                    new_path = Some(p);
+                    Some(update_path)
+                } else {
+                    context.tree_hash = diff.root_hash(cs)?.into();
+                    None
+                };
+                let (commit_secret, private_keys) = match &new_path {
+                    Some(p) => (
+                        p.commit_secret().clone(),
+                        p.private_keys(&self.own.private_keys, &diff),
+                    ),
+                    None => (Secret::zero(cs.hash_len()), self.own.private_keys.clone()),
+                };
+                let psks = self.psks();
+                let psk_secret = PskSecret::resolve(cs, &applied.psks, &psks)?;
+
+                let mut proposals: Vec<ProposalOrRef> = list
+                    .iter()
+                    .map(|l| match &l.reference {
+                        Some(r) => ProposalOrRef::Reference(r.clone().into()),
+                        None => ProposalOrRef::Proposal(l.proposal.clone()),
+                    })
+                    .collect();
+                proposals.extend(
+                    forgery
+                        .extra_refs
+                        .iter()
+                        .map(|r| ProposalOrRef::Reference(r.clone().into())),
+                );
+                let commit = Commit { proposals, path };
+                let mut content = sign_content(
+                    self.signer.as_ref(),
+                    self.wire_format(),
+                    self.framed(FramedContentBody::Commit(commit), &[]),
+                    &self.public.context,
+                )?;
+                let confirmed = confirmed_transcript_hash(
+                    cs,
+                    &self.public.interim_transcript_hash,
+                    &encode(&ConfirmedTranscriptHashInput::from(&content))?,
+                );
+                context.confirmed_transcript_hash = confirmed.clone().into();
+                let context_bytes = encode(&context)?;
+                let joiner = self.epoch.secrets.init_secret.clone().joiner(
+                    cs,
+                    &commit_secret,
+                    &context_bytes,
+                )?;
+                let member = joiner.clone().member(cs, &psk_secret)?;
+                let welcome_secret = member.welcome_secret(cs)?;
+                let secrets = member.epoch(cs, &context_bytes)?.derive(cs)?;
+                let tag = confirmation_tag(cs, &secrets.confirmation_key, &confirmed)?;
+                let interim = interim_transcript_hash(cs, &confirmed, &tag)?;
+                content.auth.confirmation_tag = Some(tag.clone().into());
+
+                // The ratchet tree goes into the GroupInfo only for a Welcome: copying,
+                // encoding and signing it is O(N), the rest of a path commit O(log N).
+                // Without a Welcome, `Group::group_info(true)` gives one with the tree.
+                let welcome_info = build_group_info(
+                    cs,
+                    self.signer.as_ref(),
+                    &context,
+                    tag.clone(),
+                    own,
+                    (self.config.ratchet_tree_in_welcome && !applied.added.is_empty())
+                        .then(|| nodes_of(&diff)),
+                    self.config.external_pub.then_some(&secrets.external_secret),
+                    self.config.grease,
+                )?;
+                let builder = if applied.added.is_empty() {
+                    None
+                } else {
+                    Some(WelcomeBuilder::new(cs, &welcome_secret, &welcome_info)?)
+                };
+                Ok(Built {
+                    diff,
+                    applied,
+                    context,
+                    new_path,
+                    private_keys,
+                    content,
+                    joiner,
+                    secrets,
+                    tag,
+                    interim,
+                    welcome_info,
+                    builder,
                 })
-                .collect();
-            builder.add_members(cs, &members)?;
-            Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
+            },
+        )?;
+        let Built {
+            diff,
+            applied,
+            context,
+            new_path,
+            private_keys,
+            content,
+            joiner,
+            secrets,
+            tag,
+            interim,
+            welcome_info,
+            builder,
+        } = built;
+        let welcome = match builder {
+            None => None,
+            Some(mut builder) => {
+                let members: Vec<_> = applied
+                    .added
+                    .iter()
+                    .map(|(leaf, kp)| {
+                        let path_secret = new_path
+                            .as_ref()
+                            .and_then(|p| p.path_secret_for(*leaf))
+                            .map(|(_, s)| PathSecret {
+                                path_secret: s.as_bytes().to_vec().into(),
+                            });
+                        let secrets = GroupSecrets {
+                            joiner_secret: joiner.as_secret().as_bytes().to_vec().into(),
+                            path_secret,
+                            psks: applied.psks.clone(),
+                        };
+                        (kp, secrets)
+                    })
+                    .collect();
+                builder.add_members_encapsulated(
+                    cs,
+                    &members,
+                    encapsulations.into_iter().flatten().collect(),
+                )?;
+                Some(MlsMessage::new(MlsMessageBody::Welcome(builder.finish())))
+            }
         };
         let group_info = MlsMessage::new(MlsMessageBody::GroupInfo(welcome_info));
 
@@ -545,53 +609,4 @@ impl Group {
     pub fn merge_pending_commit(&mut self, pending: PendingCommit) -> Result<()> {
         self.merge_staged_commit(pending.staged)
     }
-}
-
-/// The test forgeries of a new path (`keep_leaf_key`, `leaf_key_from`,
-/// `parent_key_from`), applied to `diff`: the leaf's new encryption key (the
-/// caller re-signs the leaf) and the first path node's new key. `None` when
-/// no forgery of the path is asked for.
-#[allow(clippy::type_complexity)]
-fn forge_path(
-    diff: &mut crate::tree::TreeDiff<'_>,
-    cs: &dyn CipherSuiteProvider,
-    own: LeafIndex,
-    template: &crate::wire::LeafNode,
-    forgery: &Forgery,
-) -> Result<Option<(Option<VLBytes>, Option<VLBytes>)>> {
-    let key_of = |diff: &crate::tree::TreeDiff<'_>, leaf: LeafIndex| {
-        diff.leaf(leaf)
-            .map(|l| l.encryption_key.clone())
-            .ok_or(Error::Misuse("the forgery names a blank leaf".into()))
-    };
-    let leaf_key = match (forgery.keep_leaf_key, forgery.leaf_key_from) {
-        (true, _) => Some(template.encryption_key.clone()),
-        (false, Some(l)) => Some(key_of(diff, l)?),
-        (false, None) => None,
-    };
-    let parent_key = match forgery.parent_key_from {
-        Some(l) => {
-            let key = key_of(diff, l)?;
-            let (first, _) = *diff
-                .filtered_direct_path(own)
-                .first()
-                .ok_or(Error::Misuse("the forgery needs a non-empty path".into()))?;
-            let mut node = diff
-                .parent(first)
-                .cloned()
-                .ok_or(Error::Internal("a blank node on a new path"))?;
-            node.encryption_key = key.clone();
-            diff.set_parent(first, Some(node))?;
-            let leaf_parent_hash = crate::tree::parent_hash::set_path_parent_hashes(diff, cs, own)?;
-            let mut leaf = diff
-                .leaf(own)
-                .cloned()
-                .ok_or(Error::Internal("our own leaf is blank"))?;
-            leaf.leaf_node_source = LeafNodeSource::Commit(leaf_parent_hash.into());
-            diff.set_leaf(own, Some(leaf))?;
-            Some(key)
-        }
-        None => None,
-    };
-    Ok((leaf_key.is_some() || parent_key.is_some()).then_some((leaf_key, parent_key)))
 }

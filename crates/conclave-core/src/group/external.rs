@@ -25,7 +25,9 @@ use crate::schedule::{
     InitSecret, PskSecret, SecretTree,
 };
 use crate::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
-use crate::tree::validate::{validate_tree, GroupRequirements, LeafContext, TreeValidation};
+use crate::tree::validate::{
+    check_tree_structure, validate_tree_alongside, GroupRequirements, LeafContext, TreeValidation,
+};
 use crate::tree::{LeafIndex, RatchetTree, TreePrivateKeys, TreeView};
 use crate::wire::extension::{check_unique_types, find_payload};
 use crate::wire::{
@@ -92,25 +94,29 @@ pub(crate) fn verified_tree(
     let signer = tree
         .leaf(LeafIndex(info.signer))
         .ok_or(ProtocolError::GroupInfoSignerNotMember(info.signer))?;
-    verify_group_info(cs, info, signer.signature_key.as_slice())?;
-    if tree.root_hash() != context.tree_hash.as_slice() {
-        return Err(ProtocolError::TreeHashMismatch.into());
-    }
-    check_unique_types(&context.extensions)?;
-    let required = required_capabilities(&context.extensions)?;
-    validate_tree(
-        &tree,
-        cs,
-        &TreeValidation {
-            group_id: context.group_id.as_slice(),
-            group: GroupRequirements {
-                cipher_suite: context.cipher_suite,
-                version: context.version,
-                required: required.as_ref(),
+    // The leaf signatures are verified on two threads while the other checks
+    // run on this one, in the same order of errors as one after the other.
+    validate_tree_alongside(&tree, cs, context.group_id.as_slice(), || {
+        verify_group_info(cs, info, signer.signature_key.as_slice())?;
+        if tree.root_hash() != context.tree_hash.as_slice() {
+            return Err(ProtocolError::TreeHashMismatch.into());
+        }
+        check_unique_types(&context.extensions)?;
+        let required = required_capabilities(&context.extensions)?;
+        check_tree_structure(
+            &tree,
+            cs,
+            &TreeValidation {
+                group_id: context.group_id.as_slice(),
+                group: GroupRequirements {
+                    cipher_suite: context.cipher_suite,
+                    version: context.version,
+                    required: required.as_ref(),
+                },
+                clock: Some(services.clock.as_ref()),
             },
-            clock: Some(services.clock.as_ref()),
-        },
-    )?;
+        )
+    })?;
     for (_, leaf) in tree.members() {
         services.identity.validate_credential(
             &leaf.credential,

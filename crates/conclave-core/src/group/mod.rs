@@ -73,6 +73,7 @@ mod branch;
 mod commit;
 mod external;
 mod external_proposal;
+mod forgery;
 mod join;
 mod key_index;
 mod process;
@@ -98,11 +99,11 @@ use crate::wire::{
 };
 use crate::Error;
 
-#[cfg(feature = "testing")]
-pub use commit::Forgery;
 pub use commit::{CommitOptions, CommitOutput, PendingCommit};
 pub use external::{ExternalJoinOptions, RemovePrior, EXTERNAL_INIT_LABEL};
 pub use external_proposal::external_proposal;
+#[cfg(feature = "testing")]
+pub use forgery::Forgery;
 pub use process::StagedCommit;
 pub use snapshot::{SnapshotParts, SNAPSHOT_VERSION};
 use state::{EpochState, OwnState, PastEpochs, ProposalCache, PublicState};
@@ -501,44 +502,4 @@ pub fn key_package_ref(cs: &dyn CipherSuiteProvider, kp: &KeyPackage) -> Result<
 /// recognised when the delivery service echoes them back.
 pub(crate) fn message_hash(cs: &dyn CipherSuiteProvider, message: &MlsMessage) -> Result<Vec<u8>> {
     Ok(cs.hash(&encode(message)?))
-}
-
-#[cfg(feature = "testing")]
-impl Group {
-    /// Test hook (feature `testing` only, for benchmarks): replaces the
-    /// ratchet tree with `tree`, in which we sit at `own_leaf` with the same
-    /// leaf key, and gives us the private keys `parent_keys` of parent
-    /// nodes. The GroupContext's tree hash and the secret tree follow the
-    /// new tree; the epoch secrets stay. Two members given the same tree
-    /// stay in agreement, so that commit processing can be measured in tree
-    /// shapes that would take O(N²) real commits to build. Never for
-    /// production use: nothing of the tree is validated.
-    pub fn testing_replace_tree(
-        &mut self,
-        tree: RatchetTree,
-        own_leaf: LeafIndex,
-        parent_keys: Vec<(crate::tree::NodeIndex, Secret)>,
-    ) -> Result<()> {
-        let leaf_key = self
-            .own
-            .private_keys
-            .get(self.own.leaf.node())
-            .cloned()
-            .ok_or(Error::Internal("our leaf key is missing"))?;
-        let mut keys = crate::tree::TreePrivateKeys::new(own_leaf, leaf_key);
-        for (x, k) in parent_keys {
-            keys.insert(x, k);
-        }
-        self.public.context.tree_hash = tree.root_hash().to_vec().into();
-        self.epoch.secret_tree = crate::schedule::SecretTree::new(
-            self.epoch.secrets.encryption_secret.clone(),
-            crate::tree::TreeView::leaf_count(&tree),
-            self.config.secret_tree,
-        )?;
-        self.public.tree = tree;
-        self.keys = std::sync::OnceLock::new();
-        self.own.leaf = own_leaf;
-        self.own.private_keys = keys;
-        Ok(())
-    }
 }

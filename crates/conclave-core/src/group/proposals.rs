@@ -10,10 +10,11 @@ use crate::crypto::SignatureCheck;
 use crate::crypto::{ref_hash, CipherSuiteProvider};
 use crate::error::Result;
 use crate::key_package::{key_package_signed_messages, validate_key_package_with};
+use crate::parallel::run_chunked;
 use crate::time::Clock;
 use crate::tree::validate::{
-    check_capabilities, check_source, verify_batch_on_two_threads, verify_leaf_signature,
-    GroupRequirements, LeafContext,
+    check_capabilities, check_source, signature_chunk, verify_leaf_signature, GroupRequirements,
+    LeafContext,
 };
 use crate::tree::{LeafIndex, TreeDiff, TreeView};
 use crate::wire::{
@@ -103,12 +104,14 @@ impl Checks<'_> {
         self.check_proposal_with(proposal, sender, index, false)
     }
 
-    /// Verifies the signatures of every Add's KeyPackage in `list` in one
-    /// batch, split over two threads (a commit adding N members carries 2N
-    /// signatures). True if there are enough Adds to be worth it and every
-    /// signature verified; otherwise each KeyPackage is checked on its own,
-    /// which also names the failing one.
-    fn batch_verify_adds(&self, list: &[Listed]) -> bool {
+    /// The rules of §12.2 for `list`, with the signatures of every Add's
+    /// KeyPackage verified in batches on two threads while the other checks
+    /// run on this one (a commit adding N members carries 2N signatures).
+    /// When anything fails, the list is checked again one proposal at a
+    /// time with each KeyPackage verified on its own, so that the error is
+    /// exactly the one of a sequential check (and a single signature check,
+    /// not the batch, is the authority).
+    fn check_list_batched(&self, committer: LeafIndex, list: &[Listed]) -> Result<()> {
         const MIN_ADDS: usize = 8;
         let adds: Vec<&KeyPackage> = list
             .iter()
@@ -117,40 +120,49 @@ impl Checks<'_> {
                 _ => None,
             })
             .collect();
-        if adds.len() < MIN_ADDS {
-            return false;
+        if adds.len() >= MIN_ADDS {
+            let batched = run_chunked(
+                &adds,
+                signature_chunk(2 * adds.len()) / 2,
+                |_, chunk| {
+                    let messages = chunk
+                        .iter()
+                        .map(|kp| key_package_signed_messages(kp))
+                        .collect::<Result<Vec<_>>>()?;
+                    let checks: Vec<SignatureCheck<'_>> = chunk
+                        .iter()
+                        .zip(&messages)
+                        .flat_map(|(kp, [leaf_message, kp_message])| {
+                            let key = kp.leaf_node.signature_key.as_slice();
+                            [
+                                SignatureCheck {
+                                    public_key: key,
+                                    message: leaf_message,
+                                    signature: kp.leaf_node.signature.as_slice(),
+                                },
+                                SignatureCheck {
+                                    public_key: key,
+                                    message: kp_message,
+                                    signature: kp.signature.as_slice(),
+                                },
+                            ]
+                        })
+                        .collect();
+                    self.cs
+                        .verify_batch(&checks)
+                        .map_err(|_| Error::Internal("batch failed; checked again one by one"))
+                },
+                || self.check_list_with(committer, list, true),
+            );
+            if batched.is_ok() {
+                return Ok(());
+            }
         }
-        let Ok(messages) = adds
-            .iter()
-            .map(|kp| key_package_signed_messages(kp))
-            .collect::<Result<Vec<_>>>()
-        else {
-            return false;
-        };
-        let checks: Vec<SignatureCheck<'_>> = adds
-            .iter()
-            .zip(&messages)
-            .flat_map(|(kp, [leaf_message, kp_message])| {
-                let key = kp.leaf_node.signature_key.as_slice();
-                [
-                    SignatureCheck {
-                        public_key: key,
-                        message: leaf_message,
-                        signature: kp.leaf_node.signature.as_slice(),
-                    },
-                    SignatureCheck {
-                        public_key: key,
-                        message: kp_message,
-                        signature: kp.signature.as_slice(),
-                    },
-                ]
-            })
-            .collect();
-        verify_batch_on_two_threads(self.cs, &checks)
+        self.check_list_with(committer, list, false)
     }
 
     /// [`Self::check_proposal`]; an Add's KeyPackage signatures are not
-    /// checked again when `adds_verified` (see [`Self::batch_verify_adds`]).
+    /// checked again when `adds_verified` (see [`Self::check_list_batched`]).
     fn check_proposal_with(
         &self,
         proposal: &Proposal,
@@ -279,6 +291,17 @@ impl Checks<'_> {
 
     /// The rules of §12.2 for a regular commit by `committer`.
     pub fn check_list(&self, committer: LeafIndex, list: &[Listed]) -> Result<()> {
+        self.check_list_batched(committer, list)
+    }
+
+    /// [`Self::check_list`], the KeyPackage signatures of the Adds skipped
+    /// when `adds_verified` (see [`Self::check_list_batched`]).
+    fn check_list_with(
+        &self,
+        committer: LeafIndex,
+        list: &[Listed],
+        adds_verified: bool,
+    ) -> Result<()> {
         let mut touched = HashSet::new();
         let mut removed = HashSet::new();
         let mut add_keys: HashSet<&[u8]> = HashSet::new();
@@ -286,7 +309,6 @@ impl Checks<'_> {
         let mut psks: Vec<&PreSharedKeyId> = Vec::new();
         let mut gce = 0usize;
         let mut reinit = false;
-        let adds_verified = self.batch_verify_adds(list);
         for (index, item) in list.iter().enumerate() {
             self.check_proposal_with(&item.proposal, &item.sender, index, adds_verified)?;
             match &item.proposal {

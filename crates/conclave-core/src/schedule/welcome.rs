@@ -15,15 +15,17 @@
 //! ratchet_tree extension is used), so [`WelcomeBuilder`] prepares that
 //! part of the HPKE key schedule once ([`encrypt_context`]) and each new
 //! member costs one KEM encapsulation, not a hash of O(N) bytes; and
-//! [`WelcomeBuilder::add_members`] runs those encapsulations on two threads.
+//! [`WelcomeBuilder::add_members`] shares those encapsulations between two
+//! threads.
 
 use crate::codec::{decode_exact, encode, VLBytes};
 use crate::crypto::{
     decrypt_with_label, encrypt_context, sign_with_label, verify_with_label, CipherSuiteProvider,
-    HpkeInfo, Secret, Signer,
+    Encapsulation, HpkeInfo, Secret, Signer,
 };
 use crate::error::Result;
 use crate::key_package::key_package_ref;
+use crate::parallel::run_chunked;
 use crate::wire::{
     EncryptedGroupSecrets, GroupInfo, GroupSecrets, HpkeCiphertext, KeyPackage, Welcome,
 };
@@ -63,8 +65,11 @@ pub fn verify_group_info(
     .map_err(|_| ProtocolError::InvalidGroupInfoSignature.into())
 }
 
-/// Below this many new members, a second sealing thread is not worth starting.
-const PARALLEL_THRESHOLD: usize = 8;
+/// The fewest GroupSecrets one thread seals at a time: below twice this
+/// many new members, a second sealing thread is not worth starting.
+const SEAL_CHUNK: usize = 4;
+/// The same with the encapsulations made beforehand (a few microseconds each).
+const ENCAPSULATED_SEAL_CHUNK: usize = 64;
 
 /// One new member's entry: its KeyPackage reference and its GroupSecrets
 /// sealed with the prepared `info`.
@@ -87,15 +92,28 @@ fn seal_one(
     })
 }
 
-fn seal_all(
+/// [`seal_one`] with an encapsulation made beforehand to the KeyPackage's
+/// init key (see [`Encapsulation`]); a fresh one if it was made to another key.
+fn seal_one_encapsulated(
     cs: &dyn CipherSuiteProvider,
     info: &HpkeInfo,
-    members: &[(&KeyPackage, GroupSecrets)],
-) -> Result<Vec<EncryptedGroupSecrets>> {
-    members
-        .iter()
-        .map(|(kp, secrets)| seal_one(cs, info, kp, secrets))
-        .collect()
+    key_package: &KeyPackage,
+    group_secrets: &GroupSecrets,
+    encapsulation: &Encapsulation,
+) -> Result<EncryptedGroupSecrets> {
+    if encapsulation.public_key() != key_package.init_key.as_slice() {
+        return seal_one(cs, info, key_package, group_secrets);
+    }
+    let new_member = key_package_ref(cs, key_package)?;
+    let plaintext = zeroize::Zeroizing::new(encode(group_secrets)?);
+    let (kem_output, ciphertext) = info.seal_encapsulated(cs, encapsulation, &[], &plaintext)?;
+    Ok(EncryptedGroupSecrets {
+        new_member: VLBytes::new(new_member),
+        encrypted_group_secrets: HpkeCiphertext {
+            kem_output: VLBytes::new(kem_output),
+            ciphertext: VLBytes::new(ciphertext),
+        },
+    })
 }
 
 /// Builds a Welcome: the GroupInfo encrypted once, then one
@@ -145,30 +163,59 @@ impl WelcomeBuilder {
     /// Seals the GroupSecrets of many new members at once, in order, as
     /// [`Self::add_member`] would one by one: the KEM encapsulations (one
     /// per member, the whole cost of a large Welcome once the `info` is
-    /// prepared) are split over two threads when there are enough of them.
+    /// prepared) are shared by two threads in chunks when there are enough
+    /// of them.
     pub fn add_members(
         &mut self,
         cs: &dyn CipherSuiteProvider,
         members: &[(&KeyPackage, GroupSecrets)],
     ) -> Result<()> {
-        if members.len() < PARALLEL_THRESHOLD {
-            for (kp, secrets) in members {
-                self.add_member(cs, kp, secrets)?;
-            }
-            return Ok(());
-        }
-        let (a, b) = members.split_at(members.len() / 2);
         let info = &self.info;
-        let (ra, rb) = std::thread::scope(|scope| {
-            let handle = scope.spawn(|| seal_all(cs, info, b));
-            let ra = seal_all(cs, info, a);
-            let rb = handle
-                .join()
-                .unwrap_or(Err(crate::Error::Internal("a sealing thread panicked")));
-            (ra, rb)
-        });
-        self.secrets.extend(ra?);
-        self.secrets.extend(rb?);
+        let (chunks, ()) = run_chunked(
+            members,
+            SEAL_CHUNK,
+            |_, chunk| {
+                chunk
+                    .iter()
+                    .map(|(kp, secrets)| seal_one(cs, info, kp, secrets))
+                    .collect::<Result<Vec<_>>>()
+            },
+            || Ok(()),
+        )?;
+        self.secrets.extend(chunks.into_iter().flatten());
+        Ok(())
+    }
+
+    /// [`Self::add_members`] with one encapsulation per member made
+    /// beforehand (while the commit was built) to its init key: what is
+    /// left per member is the HPKE key schedule and one small AEAD
+    /// encryption, shared by two threads. The encapsulations are used once
+    /// and dropped (their secrets zeroized) here.
+    pub fn add_members_encapsulated(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        members: &[(&KeyPackage, GroupSecrets)],
+        encapsulations: Vec<Encapsulation>,
+    ) -> Result<()> {
+        if encapsulations.len() != members.len() {
+            return Err(crate::Error::Internal(
+                "one encapsulation per new member is needed",
+            ));
+        }
+        let items: Vec<_> = members.iter().zip(&encapsulations).collect();
+        let info = &self.info;
+        let (chunks, ()) = run_chunked(
+            &items,
+            ENCAPSULATED_SEAL_CHUNK,
+            |_, chunk| {
+                chunk
+                    .iter()
+                    .map(|((kp, secrets), e)| seal_one_encapsulated(cs, info, kp, secrets, e))
+                    .collect::<Result<Vec<_>>>()
+            },
+            || Ok(()),
+        )?;
+        self.secrets.extend(chunks.into_iter().flatten());
         Ok(())
     }
 

@@ -155,23 +155,72 @@ impl RatchetTree {
             hashes: vec![0; width.node_width() as usize * hash_len],
             version: next_version(),
         };
-        tree.hash_all(cs, width.root())?;
+        tree.hash_tree(cs)?;
         Ok(tree)
     }
 
     /// Hashes the subtree at `x` bottom-up into the cache.
     fn hash_all(&mut self, cs: &dyn CipherSuiteProvider, x: NodeIndex) -> Result<()> {
-        let h = match (x.leaf(), x.left(), x.right()) {
-            (Some(l), _, _) => leaf_hash(cs, l, self.leaf(l))?,
-            (None, Some(left), Some(right)) => {
-                self.hash_all(cs, left)?;
-                self.hash_all(cs, right)?;
-                let (lh, rh) = (self.hash_at(left), self.hash_at(right));
-                parent_node_hash(cs, self.parent(x), lh, rh)?
-            }
-            _ => return Err(Error::Internal("a parent node without children")),
+        let (leaves, parents, hash_len) = (&self.leaves, &self.parents, self.hash_len);
+        let mut window = HashWindow {
+            hashes: &mut self.hashes,
+            base: 0,
+            hash_len,
         };
-        self.set_hash(x, &h)
+        window.hash_subtree(cs, leaves, parents, x)
+    }
+
+    /// Hashes the whole tree into the cache (§7.8), the two halves below
+    /// the root on two threads when the tree is large (a joiner hashes a
+    /// tree of N members before using it).
+    fn hash_tree(&mut self, cs: &dyn CipherSuiteProvider) -> Result<()> {
+        let root = self.size.root();
+        let (Some(left), Some(right)) = (root.left(), root.right()) else {
+            return self.hash_all(cs, root);
+        };
+        if self.leaves.len() < PARALLEL_HASH_LEAVES {
+            return self.hash_all(cs, root);
+        }
+        let (leaves, parents, hash_len) = (&self.leaves, &self.parents, self.hash_len);
+        // In-order layout: the left subtree is nodes [0, root), the right
+        // one (root, 2 root], each a contiguous range of the hash buffer.
+        let r = root.0 as usize;
+        let (low, high) = self
+            .hashes
+            .split_at_mut_checked(r * hash_len)
+            .ok_or(Error::Internal("tree hash buffer too short"))?;
+        let high = high
+            .get_mut(hash_len..)
+            .ok_or(Error::Internal("tree hash buffer too short"))?;
+        let (a, b) = std::thread::scope(|scope| {
+            let handle = scope.spawn(move || {
+                let mut window = HashWindow {
+                    hashes: low,
+                    base: 0,
+                    hash_len,
+                };
+                window.hash_subtree(cs, leaves, parents, left)
+            });
+            let mut window = HashWindow {
+                hashes: high,
+                base: r + 1,
+                hash_len,
+            };
+            let b = window.hash_subtree(cs, leaves, parents, right);
+            let a = handle
+                .join()
+                .unwrap_or(Err(Error::Internal("a hashing thread panicked")));
+            (a, b)
+        });
+        a?;
+        b?;
+        let h = parent_node_hash(
+            cs,
+            self.parent(root),
+            self.hash_at(left),
+            self.hash_at(right),
+        )?;
+        self.set_hash(root, &h)
     }
 
     fn hash_at(&self, x: NodeIndex) -> &[u8] {
@@ -402,6 +451,65 @@ impl PartialEq for RatchetTree {
 }
 
 impl Eq for RatchetTree {}
+
+/// Below this many leaves, a tree is hashed on one thread.
+const PARALLEL_HASH_LEAVES: usize = 1024;
+
+/// The subtree hashes of a contiguous range of nodes, starting at node
+/// `base`, `hash_len` bytes each: what one thread of
+/// [`RatchetTree::hash_tree`] writes.
+struct HashWindow<'a> {
+    hashes: &'a mut [u8],
+    base: usize,
+    hash_len: usize,
+}
+
+impl HashWindow<'_> {
+    fn slot(&self, x: NodeIndex) -> Result<std::ops::Range<usize>> {
+        let start = (x.0 as usize)
+            .checked_sub(self.base)
+            .ok_or(Error::Internal("tree hash slot out of range"))?
+            * self.hash_len;
+        Ok(start..start + self.hash_len)
+    }
+
+    fn get(&self, x: NodeIndex) -> Result<&[u8]> {
+        self.hashes
+            .get(self.slot(x)?)
+            .ok_or(Error::Internal("tree hash slot out of range"))
+    }
+
+    fn set(&mut self, x: NodeIndex, h: &[u8]) -> Result<()> {
+        match self.hashes.get_mut(self.slot(x)?) {
+            Some(slot) if h.len() == slot.len() => {
+                slot.copy_from_slice(h);
+                Ok(())
+            }
+            _ => Err(Error::Internal("tree hash slot out of range")),
+        }
+    }
+
+    /// Hashes the subtree at `x` (inside the window) bottom-up.
+    fn hash_subtree(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        leaves: &[Option<LeafNode>],
+        parents: &[Option<ParentNode>],
+        x: NodeIndex,
+    ) -> Result<()> {
+        let h = match (x.leaf(), x.left(), x.right()) {
+            (Some(l), _, _) => leaf_hash(cs, l, leaves.get(l.0 as usize).and_then(Option::as_ref))?,
+            (None, Some(left), Some(right)) => {
+                self.hash_subtree(cs, leaves, parents, left)?;
+                self.hash_subtree(cs, leaves, parents, right)?;
+                let node = parents.get(x.0 as usize / 2).and_then(Option::as_ref);
+                parent_node_hash(cs, node, self.get(left)?, self.get(right)?)?
+            }
+            _ => return Err(Error::Internal("a parent node without children")),
+        };
+        self.set(x, &h)
+    }
+}
 
 impl TreeView for RatchetTree {
     fn width(&self) -> TreeSize {

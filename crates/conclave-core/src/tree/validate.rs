@@ -16,12 +16,13 @@ use super::parent_hash::verify_parent_hashes;
 use super::view::{subtree_contains, TreeView};
 use crate::crypto::{signed_message, CipherSuite, CipherSuiteProvider, SignatureCheck};
 use crate::error::Result;
+use crate::parallel::run_chunked;
 use crate::time::Clock;
 use crate::wire::{
     CredentialType, LeafNode, LeafNodeSource, LeafNodeTbsContext, ProtocolVersion,
     RequiredCapabilities,
 };
-use crate::{Error, ProtocolError};
+use crate::ProtocolError;
 
 /// The label of LeafNode signatures (§7.2).
 pub const LEAF_NODE_TBS_LABEL: &str = "LeafNodeTBS";
@@ -274,60 +275,87 @@ pub fn check_credential_types<V: TreeView + ?Sized>(view: &V) -> Result<()> {
     Ok(())
 }
 
-/// Below this many signatures, a second verifying thread is not worth starting.
-const PARALLEL_VERIFY_THRESHOLD: usize = 64;
-
-/// `verify_batch` over `checks`, split in two halves verified on two threads
-/// when there are enough of them (a join checks every leaf: N signatures).
-/// Whether every signature verified.
-pub(crate) fn verify_batch_on_two_threads(
-    cs: &dyn CipherSuiteProvider,
-    checks: &[SignatureCheck<'_>],
-) -> bool {
-    if checks.len() < PARALLEL_VERIFY_THRESHOLD {
-        return cs.verify_batch(checks).is_ok();
-    }
-    let (a, b) = checks.split_at(checks.len() / 2);
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(|| cs.verify_batch(b).is_ok());
-        let ok_a = cs.verify_batch(a).is_ok();
-        let ok_b = handle.join().unwrap_or(false);
-        ok_a && ok_b
-    })
+/// The fewest signatures one thread verifies in one batch, for `count` in
+/// all: an eighth of them, between 32 (below, a second thread is not worth
+/// starting) and 256 (above, a batch's multi-scalar multiplication gains
+/// little per signature while smaller chunks balance the threads better).
+pub(crate) fn signature_chunk(count: usize) -> usize {
+    (count / 8).clamp(32, 256)
 }
 
-/// Verifies every leaf signature of the tree in one batch; on failure,
-/// names the first leaf whose signature does not verify.
+/// `verify_batch` over `checks`; on failure, the first check (in order) that
+/// fails on its own, as `Err(index)`. `Ok` if all verify, or if the batch
+/// fails but every signature verifies on its own (the single check is the
+/// authority; see the provider's `verify_batch`).
+pub(crate) fn verify_batch_or_find(
+    cs: &dyn CipherSuiteProvider,
+    checks: &[SignatureCheck<'_>],
+) -> core::result::Result<(), usize> {
+    if cs.verify_batch(checks).is_ok() {
+        return Ok(());
+    }
+    match checks
+        .iter()
+        .position(|c| cs.verify(c.public_key, c.message, c.signature).is_err())
+    {
+        Some(i) => Err(i),
+        None => Ok(()),
+    }
+}
+
+/// Verifies the leaf signatures of `members` (index and leaf) in batches on
+/// two threads ([`run_chunked`]) while `side` runs on this one; `side`'s
+/// error comes first, then the first leaf (in `members` order) whose
+/// signature does not verify.
+pub(crate) fn verify_leaf_signatures_alongside<S>(
+    members: &[(LeafIndex, &LeafNode)],
+    cs: &dyn CipherSuiteProvider,
+    group_id: &[u8],
+    side: impl FnOnce() -> Result<S>,
+) -> Result<S> {
+    let (_, s) = run_chunked(
+        members,
+        signature_chunk(members.len()),
+        |_, chunk| {
+            let messages = chunk
+                .iter()
+                .map(|(i, leaf)| leaf_signed_message(leaf, group_id, *i))
+                .collect::<Result<Vec<_>>>()?;
+            let checks: Vec<SignatureCheck<'_>> = chunk
+                .iter()
+                .zip(&messages)
+                .map(|((_, leaf), m)| SignatureCheck {
+                    public_key: leaf.signature_key.as_slice(),
+                    message: m,
+                    signature: leaf.signature.as_slice(),
+                })
+                .collect();
+            verify_batch_or_find(cs, &checks).map_err(|k| {
+                let leaf = chunk.get(k).map_or(0, |(i, _)| i.0);
+                ProtocolError::InvalidLeafSignature { leaf }.into()
+            })
+        },
+        side,
+    )?;
+    Ok(s)
+}
+
+/// The non-blank leaves of a tree, in order.
+fn members_of<V: TreeView + ?Sized>(view: &V) -> Vec<(LeafIndex, &LeafNode)> {
+    (0..view.leaf_count())
+        .map(LeafIndex)
+        .filter_map(|i| view.leaf(i).map(|l| (i, l)))
+        .collect()
+}
+
+/// Verifies every leaf signature of the tree in batches on two threads; on
+/// failure, names the first leaf whose signature does not verify.
 pub fn verify_leaf_signatures<V: TreeView + ?Sized>(
     view: &V,
     cs: &dyn CipherSuiteProvider,
     group_id: &[u8],
 ) -> Result<()> {
-    let mut messages = Vec::new();
-    for i in (0..view.leaf_count()).map(LeafIndex) {
-        if let Some(leaf) = view.leaf(i) {
-            messages.push((i, leaf, leaf_signed_message(leaf, group_id, i)?));
-        }
-    }
-    let checks: Vec<SignatureCheck<'_>> = messages
-        .iter()
-        .map(|(_, leaf, m)| SignatureCheck {
-            public_key: leaf.signature_key.as_slice(),
-            message: m,
-            signature: leaf.signature.as_slice(),
-        })
-        .collect();
-    if verify_batch_on_two_threads(cs, &checks) {
-        return Ok(());
-    }
-    for ((i, _, _), c) in messages.iter().zip(&checks) {
-        if cs.verify(c.public_key, c.message, c.signature).is_err() {
-            return Err(ProtocolError::InvalidLeafSignature { leaf: i.0 }.into());
-        }
-    }
-    Err(Error::Internal(
-        "a signature batch failed but every signature verifies",
-    ))
+    verify_leaf_signatures_alongside(&members_of(view), cs, group_id, || Ok(()))
 }
 
 /// What [`validate_tree`] needs besides the tree.
@@ -353,9 +381,37 @@ impl core::fmt::Debug for TreeValidation<'_> {
 
 /// Validates a whole tree as a joiner must (§12.4.3.1): unmerged leaves,
 /// unique keys, parent hashes, then every leaf (capabilities, lifetime,
-/// credential types, signatures in one batch). The tree hash is checked
+/// credential types, signatures in batches). The tree hash is checked
 /// against the GroupInfo by the caller.
 pub fn validate_tree<V: TreeView + ?Sized>(
+    view: &V,
+    cs: &dyn CipherSuiteProvider,
+    params: &TreeValidation<'_>,
+) -> Result<()> {
+    validate_tree_alongside(view, cs, params.group_id, || {
+        check_tree_structure(view, cs, params)
+    })
+}
+
+/// [`validate_tree`] with the checks other than the leaf signatures given
+/// as `side` (which should end with [`check_tree_structure`]): the leaf
+/// signatures are verified on two threads while `side` runs on this one, so
+/// that a joiner's other checks (GroupInfo signature, tree hash, structure)
+/// cost no time of their own. `side`'s error comes first, then the first
+/// leaf whose signature does not verify, as in [`validate_tree`].
+pub(crate) fn validate_tree_alongside<V: TreeView + ?Sized, S>(
+    view: &V,
+    cs: &dyn CipherSuiteProvider,
+    group_id: &[u8],
+    side: impl FnOnce() -> Result<S>,
+) -> Result<S> {
+    verify_leaf_signatures_alongside(&members_of(view), cs, group_id, side)
+}
+
+/// Every check of [`validate_tree`] but the leaf signatures, in its order:
+/// unmerged leaves, unique keys, parent hashes, each leaf's capabilities and
+/// lifetime, credential types.
+pub fn check_tree_structure<V: TreeView + ?Sized>(
     view: &V,
     cs: &dyn CipherSuiteProvider,
     params: &TreeValidation<'_>,
@@ -371,6 +427,5 @@ pub fn validate_tree<V: TreeView + ?Sized>(
             }
         }
     }
-    check_credential_types(view)?;
-    verify_leaf_signatures(view, cs, params.group_id)
+    check_credential_types(view)
 }
