@@ -22,7 +22,7 @@ use crate::key_package::default_capabilities;
 use crate::limits::Limits;
 use crate::schedule::{
     confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_group_info,
-    InitSecret, PskSecret, SecretTree,
+    InitSecret, PskSecret,
 };
 use crate::tree::treekem::{apply_new_path, apply_received_path, decrypt_path, encrypt_path};
 use crate::tree::validate::{
@@ -39,7 +39,7 @@ use crate::wire::{
 use crate::{Error, ProtocolError};
 
 use super::key_index::{check_new_keys, KeyIndex};
-use super::process::{NextEpoch, StagedCommit};
+use super::process::StagedCommit;
 use super::proposals::{apply, check_extension_support, required_capabilities, Listed};
 use super::state::PublicState;
 use super::{Group, GroupConfig, Services};
@@ -443,7 +443,7 @@ impl Group {
         check_new_keys(index, &diff, &subjects)?;
         let self_removed = applied.removed.iter().any(|(l, _)| *l == self.own.leaf);
 
-        let mut context = GroupContext {
+        let context = GroupContext {
             epoch: self.public.context.epoch + 1,
             tree_hash: diff.root_hash(cs)?.into(),
             ..self.public.context.clone()
@@ -487,29 +487,14 @@ impl Group {
             EXTERNAL_INIT_LABEL,
             cs.hash_len(),
         )?;
-        let (secrets, interim, tag) = self.commit_epoch(
+        let next = self.commit_epoch(
             InitSecret::new(init_secret),
-            &received.commit_secret,
+            (&received.commit_secret, received.private_keys),
             &applied.psks,
             content,
-            &mut context,
-        )?;
-        let secret_tree = SecretTree::new(
-            secrets.encryption_secret.clone(),
+            context,
             diff.width().leaves(),
-            self.config.secret_tree,
         )?;
-        let changes = diff.into_changes(cs)?;
-        Ok(summary(
-            Some(NextEpoch {
-                context,
-                secrets,
-                secret_tree,
-                interim,
-                confirmation_tag: tag,
-                private_keys: received.private_keys,
-            }),
-            changes,
-        ))
+        Ok(summary(Some(next), diff.into_changes(cs)?))
     }
 }

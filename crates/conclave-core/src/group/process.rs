@@ -443,7 +443,7 @@ impl Group {
             let index = self.keys.get_or_init(|| KeyIndex::build(&self.public.tree));
             check_new_keys(index, &diff, &subjects)?;
         }
-        let mut context = GroupContext {
+        let context = GroupContext {
             version: self.public.context.version,
             cipher_suite: self.public.context.cipher_suite,
             group_id: self.public.context.group_id.clone(),
@@ -493,30 +493,15 @@ impl Group {
             }
             None => (Secret::zero(cs.hash_len()), own_keys),
         };
-        let (secrets, interim, tag) = self.commit_epoch(
+        let next = self.commit_epoch(
             self.epoch.secrets.init_secret.clone(),
-            &commit_secret,
+            (&commit_secret, private_keys),
             &applied.psks,
             received,
-            &mut context,
-        )?;
-        let secret_tree = SecretTree::new(
-            secrets.encryption_secret.clone(),
+            context,
             diff.width().leaves(),
-            self.config.secret_tree,
         )?;
-        let changes = diff.into_changes(cs)?;
-        Ok(summary(
-            Some(NextEpoch {
-                context,
-                secrets,
-                secret_tree,
-                interim,
-                confirmation_tag: tag,
-                private_keys,
-            }),
-            changes,
-        ))
+        Ok(summary(Some(next), diff.into_changes(cs)?))
     }
 
     /// Applies a staged commit: the group moves to the next epoch.
@@ -621,16 +606,20 @@ impl Group {
     /// proposals (§8.4), the confirmed transcript hash (§8.2, written into
     /// `context`), the epoch secrets from `init_secret`, the check of the
     /// confirmation tag, and the interim transcript hash. Returns the
-    /// secrets, the interim transcript hash and the confirmation tag. The
-    /// transcript hash is over the commit's content as received.
+    /// next epoch: its context, secrets and secret tree over `leaves`
+    /// leaves, the interim transcript hash, the confirmation tag, and our
+    /// `private_keys` after the commit (given with the path's commit
+    /// secret). The transcript hash is over the commit's content as
+    /// received.
     pub(super) fn commit_epoch(
         &self,
         init_secret: InitSecret,
-        commit_secret: &Secret,
+        (commit_secret, private_keys): (&Secret, TreePrivateKeys),
         psk_ids: &[PreSharedKeyId],
         content: &ReceivedContent,
-        context: &mut GroupContext,
-    ) -> Result<(EpochSecrets, Vec<u8>, Vec<u8>)> {
+        mut context: GroupContext,
+        leaves: u32,
+    ) -> Result<NextEpoch> {
         let cs = self.cs.as_ref();
         let psks = self.psks();
         let psk_secret = PskSecret::resolve(cs, psk_ids, &psks)?;
@@ -646,7 +635,7 @@ impl Group {
             content.transcript_input()?,
         );
         context.confirmed_transcript_hash = confirmed.clone().into();
-        let context_bytes = encode(&*context)?;
+        let context_bytes = encode(&context)?;
         let secrets = init_secret
             .joiner(cs, commit_secret, &context_bytes)?
             .member(cs, &psk_secret)?
@@ -654,6 +643,18 @@ impl Group {
             .derive(cs)?;
         verify_confirmation_tag(cs, &secrets.confirmation_key, &confirmed, tag.as_slice())?;
         let interim = interim_transcript_hash(cs, &confirmed, tag.as_slice())?;
-        Ok((secrets, interim, tag.as_slice().to_vec()))
+        let secret_tree = SecretTree::new(
+            secrets.encryption_secret.clone(),
+            leaves,
+            self.config.secret_tree,
+        )?;
+        Ok(NextEpoch {
+            context,
+            secrets,
+            secret_tree,
+            interim,
+            confirmation_tag: tag.as_slice().to_vec(),
+            private_keys,
+        })
     }
 }
