@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release -p conclave-bench --bin compare -- \
 //!     [--sizes 10,100,1000] [--impl conclave,openmls,mls-rs] [--scenario S1,S2,...] [--reps N] \
-//!     [--op-reps N] [--peer-max N] [--shared-setup]
+//!     [--op-reps N] [--full-reps N] [--peer-max N] [--shared-setup]
 //! ```
 //!
 //! Scenarios (RFC 9420 operations): S1 one member creates a group and adds N-1 members in
@@ -31,7 +31,9 @@
 //! `--reps` (default 3) is the number of S1 groups built and of S6 runs of 2000 messages;
 //! `--op-reps` (default 9) the number of single operations measured in S2–S5 (joins,
 //! updates, removes, each on the same group), whose medians of a few milliseconds would
-//! otherwise be decided by one scheduling hiccup. `--peer-max` (default 10,000) is the
+//! otherwise be decided by one scheduling hiccup; `--full-reps` (default 101) the number of
+//! updates and removes in the full tree (S3f–S5f), a millisecond or two each, where even nine
+//! gave medians 25% apart from run to run on the 2-core machine. `--peer-max` (default 10,000) is the
 //! largest size at which the peers run: above it only Conclave is measured (the peers' S1
 //! grows as N² and takes hours at 50,000). The ratio-to-peer targets and the worst-ratio
 //! line use the largest size at which a peer ran.
@@ -535,8 +537,10 @@ struct Args {
     scenarios: Vec<String>,
     /// S1 groups built, S6 runs.
     reps: usize,
-    /// Single operations measured in S2–S5.
+    /// Single operations measured in S2–S5 sparse.
     op_reps: usize,
+    /// Single operations measured in S3f–S5f.
+    full_reps: usize,
     /// The largest size at which the peers run.
     peer_max: usize,
     /// S2–S5 sparse from one S1 set-up per implementation and size.
@@ -544,12 +548,13 @@ struct Args {
 }
 
 impl Args {
-    /// The repetitions of `scenario`: `reps` for S1 and S6, `op_reps` for the others.
+    /// The repetitions of `scenario`: `reps` for S1 and S6, `full_reps` in the full
+    /// tree, `op_reps` for the others.
     fn reps_of(&self, scenario: &str) -> usize {
-        if matches!(scenario, "S1" | "S6") {
-            self.reps
-        } else {
-            self.op_reps
+        match scenario {
+            "S1" | "S6" => self.reps,
+            "S3f" | "S4f" | "S5f" => self.full_reps,
+            _ => self.op_reps,
         }
     }
 }
@@ -565,6 +570,7 @@ fn parse_args(args: &[String]) -> Res<Args> {
         scenarios: SCENARIOS.iter().map(|s| s.to_string()).collect(),
         reps: 3,
         op_reps: 9,
+        full_reps: 101,
         peer_max: 10_000,
         shared_setup: false,
     };
@@ -589,12 +595,14 @@ fn parse_args(args: &[String]) -> Res<Args> {
             "--scenario" => a.scenarios = list(value),
             "--reps" => a.reps = value.parse().map_err(e)?,
             "--op-reps" => a.op_reps = value.parse().map_err(e)?,
+            "--full-reps" => a.full_reps = value.parse().map_err(e)?,
             "--peer-max" => a.peer_max = value.parse().map_err(e)?,
             other => return Err(format!("unknown flag {other}")),
         }
     }
     a.reps = a.reps.max(1);
     a.op_reps = a.op_reps.max(1);
+    a.full_reps = a.full_reps.max(1);
     Ok(a)
 }
 
