@@ -245,8 +245,11 @@ impl HpkeInfo {
 
     /// Single-shot `SealBase(pkR, info, aad, pt)` with the encapsulation
     /// made beforehand: returns (`enc`, ciphertext). One encapsulation must
-    /// seal one message only (a single-shot context, RFC 9180 §6.1).
-    pub fn seal_encapsulated(
+    /// seal one message only (a single-shot context, RFC 9180 §6.1): a
+    /// second message would reuse its key and nonce. So this is crate-only;
+    /// outside, encapsulations are consumed by
+    /// `WelcomeBuilder::add_members_encapsulated`, which seals once with each.
+    pub(crate) fn seal_encapsulated(
         &self,
         cs: &dyn CipherSuiteProvider,
         encapsulation: &Encapsulation,
