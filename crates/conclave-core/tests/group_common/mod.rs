@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use conclave_core::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair, Signer,
 };
 use conclave_core::group::{
     CommitOptions, CommitOutput, Group, GroupConfig, HandshakePolicy, Received, Services,
@@ -98,7 +98,12 @@ pub struct World {
 
 impl World {
     pub fn new(cs: CipherSuite) -> Self {
-        let cs = suite(cs);
+        Self::with_provider(suite(cs), config(false))
+    }
+
+    /// A world whose members all use the provider `cs` (e.g. a wrapper of
+    /// the default one), the creator m0 with `creator` as its config.
+    pub fn with_provider(cs: Arc<dyn CipherSuiteProvider>, creator: GroupConfig) -> Self {
         let signer = Arc::new(SignatureKeyPair::generate(cs.clone()).unwrap());
         let group = Group::create(
             cs.clone(),
@@ -106,7 +111,7 @@ impl World {
             Credential::basic("m0"),
             b"scenario group".to_vec(),
             Vec::new(),
-            config(false),
+            creator,
             services(),
         )
         .unwrap();
@@ -257,5 +262,33 @@ impl World {
                 "a removed member read a message"
             );
         }
+    }
+}
+
+/// A member's signature key and its state at one epoch, to restore as
+/// many copies of the member as a test needs (each from the same state).
+pub struct Saved {
+    pub cs: Arc<dyn CipherSuiteProvider>,
+    pub signer: Arc<SignatureKeyPair>,
+    pub snapshot: Vec<u8>,
+}
+
+impl Saved {
+    pub fn of(cs: &Arc<dyn CipherSuiteProvider>, c: &Client) -> Self {
+        Saved {
+            cs: cs.clone(),
+            signer: c.signer.clone(),
+            snapshot: c.group.to_snapshot().unwrap(),
+        }
+    }
+
+    pub fn load(&self) -> Group {
+        self.load_signing_with(self.signer.clone())
+    }
+
+    /// The member restored with another signer (e.g. one that breaks some
+    /// of its signatures).
+    pub fn load_signing_with(&self, signer: Arc<dyn Signer>) -> Group {
+        Group::from_snapshot(self.cs.clone(), signer, &self.snapshot, services()).unwrap()
     }
 }
