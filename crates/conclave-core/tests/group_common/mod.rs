@@ -85,6 +85,23 @@ pub fn add_of(c: &Candidate) -> Proposal {
     })
 }
 
+/// Flips a bit of the KeyPackage signature (`leaf` false) or of its leaf
+/// node's signature (`leaf` true) of an Add.
+pub fn break_add(add: &mut Proposal, leaf: bool) {
+    let Proposal::Add(add) = add else {
+        panic!("not an Add")
+    };
+    let kp = &mut add.key_package;
+    let sig = if leaf {
+        &mut kp.leaf_node.signature
+    } else {
+        &mut kp.signature
+    };
+    let mut bytes = sig.as_slice().to_vec();
+    bytes[0] ^= 1;
+    *sig = bytes.into();
+}
+
 /// A group under test: the active members, in no particular order.
 pub struct World {
     pub cs: Arc<dyn CipherSuiteProvider>,
