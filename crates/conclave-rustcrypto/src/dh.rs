@@ -156,9 +156,13 @@ macro_rules! nist_curve {
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
 
+            /// The ECDSA signing key of `sk` (the scalar and its point).
+            pub(crate) fn signing_key(sk: &[u8]) -> Result<SigningKey, CryptoError> {
+                Ok(SigningKey::from(secret_key(sk)?))
+            }
+
             /// ECDSA signature (RFC 6979 deterministic nonce), DER-encoded.
-            pub(crate) fn sign(sk: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-                let key = SigningKey::from(secret_key(sk)?);
+            pub(crate) fn sign(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
                 let sig: DerSignature = key
                     .try_sign(message)
                     .map_err(|_| CryptoError::Other("ECDSA signing failed"))?;

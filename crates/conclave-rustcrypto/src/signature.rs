@@ -8,7 +8,7 @@
 //! seed; ECDSA public keys are uncompressed SEC 1 points, private keys
 //! big-endian scalars (a shorter one is left-padded), signatures DER-encoded.
 
-use conclave_core::crypto::{CryptoError, SignatureCheck, SignatureScheme};
+use conclave_core::crypto::{CryptoError, PreparedSigningKey, SignatureCheck, SignatureScheme};
 use zeroize::Zeroizing;
 
 use crate::{dh, random};
@@ -21,7 +21,9 @@ mod ed25519 {
 
     pub(super) const NSK: usize = 32;
 
-    fn signing_key(sk: &[u8]) -> Result<SigningKey, CryptoError> {
+    /// The key of seed `sk`: its SHA-512 expansion and public point
+    /// (RFC 8032 §5.1.5).
+    pub(super) fn signing_key(sk: &[u8]) -> Result<SigningKey, CryptoError> {
         let seed: Zeroizing<[u8; 32]> =
             Zeroizing::new(sk.try_into().map_err(|_| CryptoError::InvalidPrivateKey)?);
         Ok(SigningKey::from_bytes(&seed))
@@ -40,8 +42,8 @@ mod ed25519 {
         Ok(signing_key(sk)?.verifying_key().as_bytes().to_vec())
     }
 
-    pub(super) fn sign(sk: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        Ok(signing_key(sk)?.sign(message).to_bytes().to_vec())
+    pub(super) fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+        key.sign(message).to_bytes().to_vec()
     }
 
     /// Verifies over the concatenation of `message`'s parts (RFC 8032
@@ -106,7 +108,7 @@ mod ed448 {
 
     pub(super) const NSK: usize = 57;
 
-    fn signing_key(sk: &[u8]) -> Result<SigningKey, CryptoError> {
+    pub(super) fn signing_key(sk: &[u8]) -> Result<SigningKey, CryptoError> {
         if sk.len() != NSK {
             return Err(CryptoError::InvalidPrivateKey);
         }
@@ -117,8 +119,8 @@ mod ed448 {
         Ok(signing_key(sk)?.verifying_key().to_bytes().to_vec())
     }
 
-    pub(super) fn sign(sk: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        Ok(signing_key(sk)?.sign_raw(message).to_bytes().to_vec())
+    pub(super) fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+        key.sign_raw(message).to_bytes().to_vec()
     }
 
     pub(super) fn verify(pk: &[u8], message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
@@ -172,19 +174,47 @@ pub(crate) fn generate(
     Err(CryptoError::RandomFailure)
 }
 
+/// A private key decoded once for many signatures
+/// ([`CipherSuiteProvider::prepare_signing_key`](conclave_core::crypto::CipherSuiteProvider::prepare_signing_key)).
+/// The keys of the curve crates zeroize themselves on drop.
+pub(crate) enum PreparedKey {
+    Ed25519(ed25519_dalek::SigningKey),
+    Ed448(Box<ed448_goldilocks::SigningKey>),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
+}
+
+/// Decodes `sk` for `scheme`; [`CryptoError::InvalidPrivateKey`] if it is not one.
+pub(crate) fn prepare(scheme: SignatureScheme, sk: &[u8]) -> Result<PreparedKey, CryptoError> {
+    Ok(match scheme {
+        SignatureScheme::Ed25519 => PreparedKey::Ed25519(ed25519::signing_key(sk)?),
+        SignatureScheme::Ed448 => PreparedKey::Ed448(Box::new(ed448::signing_key(sk)?)),
+        SignatureScheme::EcdsaP256Sha256 => PreparedKey::P256(dh::p256::signing_key(sk)?),
+        SignatureScheme::EcdsaP384Sha384 => PreparedKey::P384(dh::p384::signing_key(sk)?),
+        SignatureScheme::EcdsaP521Sha512 => PreparedKey::P521(dh::p521::signing_key(sk)?),
+    })
+}
+
+impl PreparedSigningKey for PreparedKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            Self::Ed25519(key) => Ok(ed25519::sign(key, message)),
+            Self::Ed448(key) => Ok(ed448::sign(key, message)),
+            Self::P256(key) => dh::p256::sign(key, message),
+            Self::P384(key) => dh::p384::sign(key, message),
+            Self::P521(key) => dh::p521::sign(key, message),
+        }
+    }
+}
+
 /// Signs `message`.
 pub(crate) fn sign(
     scheme: SignatureScheme,
     sk: &[u8],
     message: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    match scheme {
-        SignatureScheme::Ed25519 => ed25519::sign(sk, message),
-        SignatureScheme::Ed448 => ed448::sign(sk, message),
-        SignatureScheme::EcdsaP256Sha256 => dh::p256::sign(sk, message),
-        SignatureScheme::EcdsaP384Sha384 => dh::p384::sign(sk, message),
-        SignatureScheme::EcdsaP521Sha512 => dh::p521::sign(sk, message),
-    }
+    prepare(scheme, sk)?.sign(message)
 }
 
 /// Verifies `sig` over `message`.

@@ -2,7 +2,8 @@
 //! ciphersuite (§5.1, §17.1), dispatching to the primitive modules.
 
 use conclave_core::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoError, Secret, SignatureCheck, SuiteAlgorithms,
+    CipherSuite, CipherSuiteProvider, CryptoError, PreparedSigningKey, Secret, SignatureCheck,
+    SuiteAlgorithms,
 };
 
 use crate::{aead, dh, hash, kem, random, signature};
@@ -108,6 +109,16 @@ impl CipherSuiteProvider for RustCryptoSuite {
 
     fn sign(&self, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         signature::sign(self.algs.signature, private_key, message)
+    }
+
+    fn prepare_signing_key(
+        &self,
+        private_key: &[u8],
+    ) -> Result<Option<Box<dyn PreparedSigningKey>>, CryptoError> {
+        Ok(Some(Box::new(signature::prepare(
+            self.algs.signature,
+            private_key,
+        )?)))
     }
 
     fn verify(

@@ -516,8 +516,13 @@ fn floor_once(
             let key = [1u8; 16];
             let nonce = [2u8; 12];
             let count = 500;
+            // The member's key is decoded once, as its SignatureKeyPair does.
+            let signing_key = c
+                .prepare_signing_key(ssk.as_bytes())
+                .map_err(e)?
+                .ok_or("the provider has no prepared signing keys")?;
             for _ in 0..count {
-                let sig = c.sign(ssk.as_bytes(), &payload).map_err(e)?;
+                let sig = signing_key.sign(&payload).map_err(e)?;
                 c.verify(&spk, &payload, &sig).map_err(e)?;
                 let ct = c.aead_seal(&key, &nonce, b"", &payload).map_err(e)?;
                 c.aead_open(&key, &nonce, b"", &ct).map_err(e)?;

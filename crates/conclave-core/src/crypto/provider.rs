@@ -146,6 +146,19 @@ pub trait CipherSuiteProvider: Send + Sync + core::fmt::Debug {
     /// Signs `message` with `private_key`.
     fn sign(&self, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError>;
 
+    /// `private_key` decoded once, for signing many messages with it (the
+    /// key of a [`SignatureKeyPair`] signs every commit and application
+    /// message of a member). `None`, the default, when the provider has no
+    /// decoded form: [`Self::sign`] is used instead. Signatures made either
+    /// way are the same. An invalid key is [`CryptoError::InvalidPrivateKey`].
+    fn prepare_signing_key(
+        &self,
+        private_key: &[u8],
+    ) -> Result<Option<Box<dyn PreparedSigningKey>>, CryptoError> {
+        let _ = private_key;
+        Ok(None)
+    }
+
     /// Verifies `signature` over `message`.
     fn verify(
         &self,
@@ -205,23 +218,30 @@ pub trait Signer: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
 }
 
-/// A signature key pair held in memory, signing through a suite provider.
+/// A signature private key decoded once by its provider
+/// ([`CipherSuiteProvider::prepare_signing_key`]): for Ed25519 the SHA-512
+/// expansion of the seed and the public point (RFC 8032 §5.1.5), which
+/// otherwise cost as much as the rest of a signature.
+pub trait PreparedSigningKey: Send + Sync {
+    /// Signs `message`, as [`CipherSuiteProvider::sign`] with the key would.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// A signature key pair held in memory, signing through a suite provider
+/// (with the key in its decoded form when the provider has one).
 #[derive(Clone)]
 pub struct SignatureKeyPair {
     provider: Arc<dyn CipherSuiteProvider>,
     private_key: Secret,
     public_key: Vec<u8>,
+    prepared: Option<Arc<dyn PreparedSigningKey>>,
 }
 
 impl SignatureKeyPair {
     /// A fresh key pair for the provider's suite.
     pub fn generate(provider: Arc<dyn CipherSuiteProvider>) -> Result<Self, CryptoError> {
         let (private_key, public_key) = provider.signature_generate()?;
-        Ok(Self {
-            provider,
-            private_key,
-            public_key,
-        })
+        Self::new(provider, private_key, public_key)
     }
 
     /// A key pair from its private key; the public key is derived.
@@ -230,10 +250,22 @@ impl SignatureKeyPair {
         private_key: Secret,
     ) -> Result<Self, CryptoError> {
         let public_key = provider.signature_public_key(private_key.as_bytes())?;
+        Self::new(provider, private_key, public_key)
+    }
+
+    fn new(
+        provider: Arc<dyn CipherSuiteProvider>,
+        private_key: Secret,
+        public_key: Vec<u8>,
+    ) -> Result<Self, CryptoError> {
+        let prepared = provider
+            .prepare_signing_key(private_key.as_bytes())?
+            .map(Arc::from);
         Ok(Self {
             provider,
             private_key,
             public_key,
+            prepared,
         })
     }
 
@@ -258,6 +290,9 @@ impl Signer for SignatureKeyPair {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.provider.sign(self.private_key.as_bytes(), message)
+        match &self.prepared {
+            Some(key) => key.sign(message),
+            None => self.provider.sign(self.private_key.as_bytes(), message),
+        }
     }
 }

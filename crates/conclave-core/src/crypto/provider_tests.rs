@@ -139,6 +139,7 @@ pub fn check_suite(cs: &dyn CipherSuiteProvider) -> Check {
     check_aead(cs)?;
     check_kem(cs)?;
     check_signature(cs)?;
+    check_prepared_signing_key(cs)?;
     check_parts(cs)?;
     check_random(cs)
 }
@@ -727,6 +728,49 @@ pub fn check_signature(cs: &dyn CipherSuiteProvider) -> Check {
     swapped[0].public_key = &pk2;
     swapped[1].public_key = &pk;
     fails("verify_batch with swapped keys", cs.verify_batch(&swapped))
+}
+
+/// `prepare_signing_key`: a prepared key's signatures verify (for EdDSA,
+/// they are the published vector's and those of `sign`), and a key of the
+/// wrong length is refused. A provider without prepared keys passes.
+pub fn check_prepared_signing_key(cs: &dyn CipherSuiteProvider) -> Check {
+    let scheme = cs.algorithms().signature;
+    let eddsa = matches!(scheme, SignatureScheme::Ed25519 | SignatureScheme::Ed448);
+    let (sk, pk) = ok("signature_generate", cs.signature_generate())?;
+    let Some(key) = ok("prepare_signing_key", cs.prepare_signing_key(sk.as_bytes()))? else {
+        return Ok(());
+    };
+    let msg = b"MLS prepared signature check";
+    let sig = ok("prepared sign", key.sign(msg))?;
+    ok("verify of a prepared signature", cs.verify(&pk, msg, &sig))?;
+    if eddsa {
+        eq(
+            "EdDSA prepared signature against sign",
+            &ok("sign", cs.sign(sk.as_bytes(), msg))?,
+            &sig,
+        )?;
+        if let Some((vsk, _, vmsg, vsig)) = signature_vector(scheme) {
+            let vkey = ok("prepare_signing_key", cs.prepare_signing_key(&h(vsk)))?
+                .ok_or("prepare_signing_key: a key once, none the next time")?;
+            eq(
+                "EdDSA prepared signature (published vector)",
+                &h(vsig),
+                &ok("prepared sign", vkey.sign(vmsg))?,
+            )?;
+        }
+    }
+    let mut long_sk = sk.as_bytes().to_vec();
+    long_sk.push(1);
+    fails_with(
+        "prepare_signing_key of a long key",
+        CryptoError::InvalidPrivateKey,
+        cs.prepare_signing_key(&long_sk).map(|_| ()),
+    )?;
+    fails_with(
+        "prepare_signing_key of an empty key",
+        CryptoError::InvalidPrivateKey,
+        cs.prepare_signing_key(&[]).map(|_| ()),
+    )
 }
 
 /// Randomness: two draws differ and are not all zero.
