@@ -383,9 +383,10 @@ fn check_public_unsigned(
     })
 }
 
-/// From this size of received content on, [`unprotect_received_then`]
-/// verifies the signature on a second thread (hashing the content for
-/// Ed25519 is then the longest step of processing a big commit).
+/// From this size of a received PublicMessage on (the whole encoded
+/// MLSMessage), [`unprotect_received_then`] verifies the signature on a
+/// second thread (hashing the content for Ed25519 is then the longest step
+/// of processing a big commit).
 const PARALLEL_SIGNATURE_BYTES: usize = 64 * 1024;
 
 /// [`unprotect_received`], then `then` on the content, whose result is
