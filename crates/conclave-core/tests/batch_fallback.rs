@@ -3,19 +3,42 @@
 //! for a batch to): joining still succeeds, the single checks decide
 //! (`tree::validate::verify_batch_or_find`). Bad leaf signatures are refused
 //! by the single checks too: see `tests/tree.rs` and `group_negative.rs`.
+//!
+//! The same holds for the KeyPackages of a commit adding many members
+//! (§10.1, §12.2: checked in batches by the committer and by every
+//! receiver, `Checks::check_list_batched`): valid ones are accepted, and an
+//! invalid one is refused with the error of a check one at a time.
 
 mod group_common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use conclave_core::codec::encode;
 use conclave_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoError, Secret, SignatureCheck, SuiteAlgorithms,
 };
-use conclave_core::group::{CommitOptions, Group};
-use group_common::{add_of, config, services, World};
+use conclave_core::group::{CommitOptions, Forgery, Group, Received};
+use conclave_core::wire::Proposal;
+use conclave_core::{Error, ProtocolError};
+use group_common::{add_of, break_add, candidate, config, services, suite, Saved, World};
 
-/// Suite 1 whose `verify_batch` always fails.
-struct BatchAlwaysFails(Arc<dyn CipherSuiteProvider>);
+const SUITE: CipherSuite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
+
+/// Suite 1 whose `verify_batch` always fails, counting how often it was
+/// asked (so that a test can tell the batch was tried).
+struct BatchAlwaysFails(Arc<dyn CipherSuiteProvider>, AtomicUsize);
+
+impl BatchAlwaysFails {
+    fn new(inner: Arc<dyn CipherSuiteProvider>) -> Self {
+        BatchAlwaysFails(inner, AtomicUsize::new(0))
+    }
+
+    /// How many batches were refused so far.
+    fn batches(&self) -> usize {
+        self.1.load(Ordering::SeqCst)
+    }
+}
 
 impl core::fmt::Debug for BatchAlwaysFails {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -73,6 +96,7 @@ impl CipherSuiteProvider for BatchAlwaysFails {
         self.0.verify(pk, message, signature)
     }
     fn verify_batch(&self, _checks: &[SignatureCheck<'_>]) -> Result<(), CryptoError> {
+        self.1.fetch_add(1, Ordering::SeqCst);
         Err(CryptoError::InvalidSignature)
     }
     fn random_bytes(&self, out: &mut [u8]) -> Result<(), CryptoError> {
@@ -99,7 +123,7 @@ fn a_join_whose_signature_batch_fails_is_decided_by_the_single_checks() {
         .group
         .merge_pending_commit(out.pending)
         .unwrap();
-    let cs: Arc<dyn CipherSuiteProvider> = Arc::new(BatchAlwaysFails(w.cs.clone()));
+    let cs: Arc<dyn CipherSuiteProvider> = Arc::new(BatchAlwaysFails::new(w.cs.clone()));
     for j in joiners {
         let joined = Group::join(
             cs.clone(),
@@ -117,4 +141,141 @@ fn a_join_whose_signature_batch_fails_is_decided_by_the_single_checks() {
             w.members[0].group.epoch_authenticator()
         );
     }
+}
+
+/// How many KeyPackages the big commits add: enough (at least 8) for their
+/// signatures to be checked in batches, on two threads.
+const ADDS: usize = 40;
+
+/// A group of m0 (the committer) and m1 (a receiver), every member using a
+/// provider whose batches always fail.
+fn world_whose_batches_fail() -> (World, Arc<BatchAlwaysFails>) {
+    let provider = Arc::new(BatchAlwaysFails::new(suite(SUITE)));
+    let mut w = World::with_provider(provider.clone(), config(false));
+    let receiver = w.fresh(1);
+    let adds = receiver.iter().map(add_of).collect();
+    w.commit(
+        0,
+        CommitOptions {
+            proposals: adds,
+            ..CommitOptions::default()
+        },
+        receiver,
+    );
+    (w, provider)
+}
+
+fn adding(proposals: Vec<Proposal>) -> CommitOptions {
+    CommitOptions {
+        proposals,
+        ..CommitOptions::default()
+    }
+}
+
+fn protocol(e: Error) -> ProtocolError {
+    match e {
+        Error::Protocol(p) => p,
+        other => panic!("expected a protocol error, got {other}"),
+    }
+}
+
+#[test]
+fn a_commit_adding_many_members_whose_signature_batches_fail_is_decided_by_the_single_checks() {
+    let (mut w, provider) = world_whose_batches_fail();
+    let receiver = Saved::of(&w.cs, &w.members[1]);
+    let joiners = w.fresh(ADDS);
+    let proposals = joiners.iter().map(add_of).collect();
+
+    let before = provider.batches();
+    let out = w.members[0].group.commit(adding(proposals)).unwrap();
+    assert!(
+        provider.batches() > before,
+        "the committer did not try a batch"
+    );
+
+    // A receiver (a copy of m1) checks the 40 KeyPackages in batches too.
+    let mut copy = receiver.load();
+    let before = provider.batches();
+    let staged = match copy.process_bytes(&encode(&out.message).unwrap()).unwrap() {
+        Received::Commit(staged) => staged,
+        other => panic!("expected a commit, got {other:?}"),
+    };
+    assert!(
+        provider.batches() > before,
+        "the receiver did not try a batch"
+    );
+    assert_eq!(staged.added().len(), ADDS);
+    copy.merge_staged_commit(staged).unwrap();
+
+    // Everyone (m1 and the 40 joiners, all through the failing batches)
+    // agrees with the committer.
+    w.deliver(0, out, joiners);
+    assert_eq!(w.members.len(), ADDS + 2);
+    assert_eq!(copy.epoch(), w.members[0].group.epoch());
+    assert_eq!(
+        copy.epoch_authenticator(),
+        w.members[0].group.epoch_authenticator()
+    );
+}
+
+#[test]
+fn a_bad_key_package_among_many_is_found_when_the_signature_batches_fail() {
+    let (mut w, provider) = world_whose_batches_fail();
+    let adds: Vec<Proposal> = (0..ADDS)
+        .map(|i| add_of(&candidate(&w.cs, &format!("added {i}"))))
+        .collect();
+    // (KeyPackage broken, leaf broken, expected): one bad KeyPackage
+    // signature; then two bad KeyPackages, the first one's error wins (the
+    // error carries no index: which one is found shows in its kind).
+    let cases: [(Option<usize>, Option<usize>, ProtocolError); 3] = [
+        (Some(23), None, ProtocolError::InvalidKeyPackageSignature),
+        (
+            Some(23),
+            Some(31),
+            ProtocolError::InvalidKeyPackageSignature,
+        ),
+        (
+            Some(31),
+            Some(23),
+            ProtocolError::InvalidKeyPackageLeafSignature,
+        ),
+    ];
+    for (kp, leaf, expected) in cases {
+        let mut list = adds.clone();
+        if let Some(i) = kp {
+            break_add(&mut list[i], false);
+        }
+        if let Some(i) = leaf {
+            break_add(&mut list[i], true);
+        }
+        // The committer refuses to build the commit...
+        let before = provider.batches();
+        let err = w.members[0].group.commit(adding(list.clone())).unwrap_err();
+        assert_eq!(protocol(err), expected, "{kp:?} {leaf:?}: committer");
+        assert!(provider.batches() > before);
+
+        // ...and a receiver refuses it when forged, and stays as it was.
+        let out = w.members[0]
+            .group
+            .commit_forged(
+                adding(list),
+                &Forgery {
+                    skip_checks: true,
+                    ..Forgery::default()
+                },
+            )
+            .unwrap();
+        let g = &mut w.members[1].group;
+        let snapshot = g.to_snapshot().unwrap();
+        let before = provider.batches();
+        let err = g.process_bytes(&encode(&out.message).unwrap()).unwrap_err();
+        assert_eq!(protocol(err), expected, "{kp:?} {leaf:?}: receiver");
+        assert!(provider.batches() > before);
+        assert!(g.to_snapshot().unwrap() == snapshot);
+    }
+    // Unbroken, the same KeyPackages are added and everyone agrees.
+    let out = w.members[0].group.commit(adding(adds)).unwrap();
+    w.silent += ADDS;
+    w.deliver(0, out, Vec::new());
+    assert_eq!(w.members[0].group.members().count(), ADDS + 2);
 }

@@ -20,7 +20,9 @@ use conclave_core::wire::{
     Remove, ResumptionPskUsage, Sender, SenderType, Update, WireFormat,
 };
 use conclave_core::{Error, ProtocolError};
-use group_common::{add_of, candidate, config, services, Candidate, World, EXTERNAL_PSK_ID};
+use group_common::{
+    add_of, break_add, candidate, config, services, Candidate, World, EXTERNAL_PSK_ID,
+};
 
 const SUITE: CipherSuite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
 
@@ -769,23 +771,6 @@ fn own_commit_is_recognised_when_echoed() {
         Received::OwnCommit
     ));
     w.deliver(0, out, Vec::new());
-}
-
-/// Flips a bit of the KeyPackage signature (`leaf` false) or of its leaf
-/// node's signature (`leaf` true) of an Add.
-fn break_add(add: &mut Proposal, leaf: bool) {
-    let Proposal::Add(add) = add else {
-        panic!("not an Add")
-    };
-    let kp = &mut add.key_package;
-    let sig = if leaf {
-        &mut kp.leaf_node.signature
-    } else {
-        &mut kp.signature
-    };
-    let mut bytes = sig.as_slice().to_vec();
-    bytes[0] ^= 1;
-    *sig = bytes.into();
 }
 
 #[test]

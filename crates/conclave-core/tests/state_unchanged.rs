@@ -8,35 +8,17 @@
 
 mod group_common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use conclave_core::codec::{decode_exact, encode};
-use conclave_core::crypto::{CipherSuite, SignatureKeyPair};
-use conclave_core::group::{CommitOptions, Forgery, Group, Received};
+use conclave_core::crypto::CipherSuite;
+use conclave_core::group::{CommitOptions, Forgery, Received};
 use conclave_core::wire::{Add, MlsMessage, MlsMessageBody, Proposal, Remove};
 use conclave_core::{Error, ProtocolError};
-use group_common::{candidate, services, World};
+use group_common::{candidate, Saved, World};
 use proptest::prelude::*;
 
 const SUITE: CipherSuite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
-
-/// A member's signature key and its state at the fixture's epoch.
-struct Saved {
-    signer: Arc<SignatureKeyPair>,
-    snapshot: Vec<u8>,
-}
-
-impl Saved {
-    fn load(&self) -> Group {
-        Group::from_snapshot(
-            group_common::suite(SUITE),
-            self.signer.clone(),
-            &self.snapshot,
-            services(),
-        )
-        .unwrap()
-    }
-}
 
 /// Three members (m0 and m1 send private handshakes, m2 public ones), all
 /// at one epoch; the receiver is m1. Every message is made by a sender
@@ -72,13 +54,7 @@ fn fixture() -> &'static Fixture {
         );
         let members: Vec<Saved> = ["m0", "m1", "m2"]
             .iter()
-            .map(|name| {
-                let c = &w.members[w.position(name)];
-                Saved {
-                    signer: c.signer.clone(),
-                    snapshot: c.group.to_snapshot().unwrap(),
-                }
-            })
+            .map(|name| Saved::of(&w.cs, &w.members[w.position(name)]))
             .collect();
         let extra = candidate(&w.cs, "m3").bundle.key_package;
         let from = |i: usize| members[i].load();

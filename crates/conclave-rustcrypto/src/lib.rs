@@ -27,6 +27,7 @@ mod kem;
 mod random;
 mod signature;
 mod suite;
+mod verifying_keys;
 
 pub use suite::RustCryptoSuite;
 

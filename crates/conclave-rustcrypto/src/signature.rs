@@ -11,13 +11,14 @@
 use conclave_core::crypto::{CryptoError, PreparedSigningKey, SignatureCheck, SignatureScheme};
 use zeroize::Zeroizing;
 
+use crate::verifying_keys::VerifyingKeys;
 use crate::{dh, random};
 
 /// Ed25519 (RFC 8032 §5.1) on `ed25519-dalek`.
 mod ed25519 {
     use super::*;
     use ed25519_dalek::ed25519::signature::MultipartVerifier;
-    use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+    use ed25519_dalek::{Signature, Signer, SigningKey};
 
     pub(super) const NSK: usize = 32;
 
@@ -27,11 +28,6 @@ mod ed25519 {
         let seed: Zeroizing<[u8; 32]> =
             Zeroizing::new(sk.try_into().map_err(|_| CryptoError::InvalidPrivateKey)?);
         Ok(SigningKey::from_bytes(&seed))
-    }
-
-    pub(super) fn verifying_key(pk: &[u8]) -> Result<VerifyingKey, CryptoError> {
-        let bytes: [u8; 32] = pk.try_into().map_err(|_| CryptoError::InvalidPublicKey)?;
-        VerifyingKey::from_bytes(&bytes).map_err(|_| CryptoError::InvalidPublicKey)
     }
 
     pub(super) fn signature(sig: &[u8]) -> Result<Signature, CryptoError> {
@@ -48,8 +44,13 @@ mod ed25519 {
 
     /// Verifies over the concatenation of `message`'s parts (RFC 8032
     /// hashes `R || A || M` in one pass, so the parts are never joined).
-    pub(super) fn verify(pk: &[u8], message: &[&[u8]], sig: &[u8]) -> Result<(), CryptoError> {
-        verifying_key(pk)?
+    pub(super) fn verify(
+        keys: &VerifyingKeys,
+        pk: &[u8],
+        message: &[&[u8]],
+        sig: &[u8],
+    ) -> Result<(), CryptoError> {
+        keys.get(pk)?
             .multipart_verify(message, &signature(sig)?)
             .map_err(|_| CryptoError::InvalidSignature)
     }
@@ -86,7 +87,7 @@ mod ed25519 {
         let mut sigs = Vec::with_capacity(checks.len());
         let mut msgs = Vec::with_capacity(checks.len());
         for c in checks {
-            keys.push(verifying_key(c.public_key)?);
+            keys.push(crate::verifying_keys::decode(c.public_key)?);
             let sig = signature(c.signature)?;
             // The single check compares R's bytes with a canonical encoding,
             // the batch only decompresses R: refuse what the single one would.
@@ -220,23 +221,25 @@ pub(crate) fn sign(
 /// Verifies `sig` over `message`.
 pub(crate) fn verify(
     scheme: SignatureScheme,
+    keys: &VerifyingKeys,
     pk: &[u8],
     message: &[u8],
     sig: &[u8],
 ) -> Result<(), CryptoError> {
-    verify_parts(scheme, pk, &[message], sig)
+    verify_parts(scheme, keys, pk, &[message], sig)
 }
 
 /// Verifies `sig` over the concatenation of `message`'s parts; only Ed448
 /// joins them first.
 pub(crate) fn verify_parts(
     scheme: SignatureScheme,
+    keys: &VerifyingKeys,
     pk: &[u8],
     message: &[&[u8]],
     sig: &[u8],
 ) -> Result<(), CryptoError> {
     match scheme {
-        SignatureScheme::Ed25519 => ed25519::verify(pk, message, sig),
+        SignatureScheme::Ed25519 => ed25519::verify(keys, pk, message, sig),
         SignatureScheme::Ed448 => match message {
             [one] => ed448::verify(pk, one, sig),
             _ => ed448::verify(pk, &message.concat(), sig),
@@ -250,13 +253,14 @@ pub(crate) fn verify_parts(
 /// Verifies many signatures: in one batch for Ed25519, one by one otherwise.
 pub(crate) fn verify_batch(
     scheme: SignatureScheme,
+    keys: &VerifyingKeys,
     checks: &[SignatureCheck<'_>],
 ) -> Result<(), CryptoError> {
     match scheme {
         SignatureScheme::Ed25519 if checks.len() > 1 => ed25519::verify_batch(checks),
         _ => checks
             .iter()
-            .try_for_each(|c| verify(scheme, c.public_key, c.message, c.signature)),
+            .try_for_each(|c| verify(scheme, keys, c.public_key, c.message, c.signature)),
     }
 }
 

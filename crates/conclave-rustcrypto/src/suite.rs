@@ -6,13 +6,18 @@ use conclave_core::crypto::{
     SuiteAlgorithms,
 };
 
+use std::sync::Arc;
+
+use crate::verifying_keys::VerifyingKeys;
 use crate::{aead, dh, hash, kem, random, signature};
 
 /// The primitives of one ciphersuite on RustCrypto crates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RustCryptoSuite {
     suite: CipherSuite,
     algs: SuiteAlgorithms,
+    /// Ed25519 public keys decoded by earlier verifications (shared by clones).
+    verifying_keys: Arc<VerifyingKeys>,
 }
 
 impl RustCryptoSuite {
@@ -21,7 +26,11 @@ impl RustCryptoSuite {
         let algs = suite
             .algorithms()
             .ok_or(CryptoError::UnsupportedCipherSuite(suite.0))?;
-        Ok(Self { suite, algs })
+        Ok(Self {
+            suite,
+            algs,
+            verifying_keys: Arc::default(),
+        })
     }
 }
 
@@ -127,7 +136,13 @@ impl CipherSuiteProvider for RustCryptoSuite {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        signature::verify(self.algs.signature, public_key, message, signature)
+        signature::verify(
+            self.algs.signature,
+            &self.verifying_keys,
+            public_key,
+            message,
+            signature,
+        )
     }
 
     fn verify_parts(
@@ -136,11 +151,17 @@ impl CipherSuiteProvider for RustCryptoSuite {
         parts: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        signature::verify_parts(self.algs.signature, public_key, parts, signature)
+        signature::verify_parts(
+            self.algs.signature,
+            &self.verifying_keys,
+            public_key,
+            parts,
+            signature,
+        )
     }
 
     fn verify_batch(&self, checks: &[SignatureCheck<'_>]) -> Result<(), CryptoError> {
-        signature::verify_batch(self.algs.signature, checks)
+        signature::verify_batch(self.algs.signature, &self.verifying_keys, checks)
     }
 
     fn random_bytes(&self, out: &mut [u8]) -> Result<(), CryptoError> {

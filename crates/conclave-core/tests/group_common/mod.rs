@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use conclave_core::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignatureKeyPair, Signer,
 };
 use conclave_core::group::{
     CommitOptions, CommitOutput, Group, GroupConfig, HandshakePolicy, Received, Services,
@@ -85,6 +85,23 @@ pub fn add_of(c: &Candidate) -> Proposal {
     })
 }
 
+/// Flips a bit of the KeyPackage signature (`leaf` false) or of its leaf
+/// node's signature (`leaf` true) of an Add.
+pub fn break_add(add: &mut Proposal, leaf: bool) {
+    let Proposal::Add(add) = add else {
+        panic!("not an Add")
+    };
+    let kp = &mut add.key_package;
+    let sig = if leaf {
+        &mut kp.leaf_node.signature
+    } else {
+        &mut kp.signature
+    };
+    let mut bytes = sig.as_slice().to_vec();
+    bytes[0] ^= 1;
+    *sig = bytes.into();
+}
+
 /// A group under test: the active members, in no particular order.
 pub struct World {
     pub cs: Arc<dyn CipherSuiteProvider>,
@@ -98,7 +115,12 @@ pub struct World {
 
 impl World {
     pub fn new(cs: CipherSuite) -> Self {
-        let cs = suite(cs);
+        Self::with_provider(suite(cs), config(false))
+    }
+
+    /// A world whose members all use the provider `cs` (e.g. a wrapper of
+    /// the default one), the creator m0 with `creator` as its config.
+    pub fn with_provider(cs: Arc<dyn CipherSuiteProvider>, creator: GroupConfig) -> Self {
         let signer = Arc::new(SignatureKeyPair::generate(cs.clone()).unwrap());
         let group = Group::create(
             cs.clone(),
@@ -106,7 +128,7 @@ impl World {
             Credential::basic("m0"),
             b"scenario group".to_vec(),
             Vec::new(),
-            config(false),
+            creator,
             services(),
         )
         .unwrap();
@@ -257,5 +279,33 @@ impl World {
                 "a removed member read a message"
             );
         }
+    }
+}
+
+/// A member's signature key and its state at one epoch, to restore as
+/// many copies of the member as a test needs (each from the same state).
+pub struct Saved {
+    pub cs: Arc<dyn CipherSuiteProvider>,
+    pub signer: Arc<SignatureKeyPair>,
+    pub snapshot: Vec<u8>,
+}
+
+impl Saved {
+    pub fn of(cs: &Arc<dyn CipherSuiteProvider>, c: &Client) -> Self {
+        Saved {
+            cs: cs.clone(),
+            signer: c.signer.clone(),
+            snapshot: c.group.to_snapshot().unwrap(),
+        }
+    }
+
+    pub fn load(&self) -> Group {
+        self.load_signing_with(self.signer.clone())
+    }
+
+    /// The member restored with another signer (e.g. one that breaks some
+    /// of its signatures).
+    pub fn load_signing_with(&self, signer: Arc<dyn Signer>) -> Group {
+        Group::from_snapshot(self.cs.clone(), signer, &self.snapshot, services()).unwrap()
     }
 }
