@@ -81,12 +81,14 @@ fn mutated(f: &Fixture, data: &[u8]) -> Option<MlsMessage> {
 fn proposal(f: &Fixture, u: &mut Unstructured<'_>) -> ArbResult<Proposal> {
     Ok(match u.int_in_range(0..=9u8)? {
         0 => Proposal::Add(Add {
-            key_package: f.key_package.clone(),
+            key_package: Box::new(f.key_package.clone()),
         }),
         1 => {
             let mut key_package = f.key_package.clone();
             key_package.leaf_node = u.arbitrary()?;
-            Proposal::Add(Add { key_package })
+            Proposal::Add(Add {
+                key_package: Box::new(key_package),
+            })
         }
         2 => Proposal::Remove(Remove {
             removed: u.int_in_range(0..=4)?,

@@ -111,7 +111,7 @@ impl Fixture {
         let (s2, kp2) = candidate("m2");
         let add = |kp: &KeyPackageBundle| {
             Proposal::Add(Add {
-                key_package: kp.key_package.clone(),
+                key_package: Box::new(kp.key_package.clone()),
             })
         };
         let out = g0
@@ -192,7 +192,7 @@ impl Fixture {
                 i,
                 CommitOptions {
                     proposals: vec![Proposal::Add(Add {
-                        key_package: key_package.clone(),
+                        key_package: Box::new(key_package.clone()),
                     })],
                     ..CommitOptions::default()
                 },

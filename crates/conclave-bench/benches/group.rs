@@ -85,7 +85,7 @@ fn adds(cs: &Arc<dyn CipherSuiteProvider>, first: usize, count: usize) -> Vec<Pr
     (first..first + count)
         .map(|i| {
             Proposal::Add(Add {
-                key_package: key_package(cs, &format!("m{i}")).1.key_package,
+                key_package: Box::new(key_package(cs, &format!("m{i}")).1.key_package),
             })
         })
         .collect()
@@ -106,7 +106,7 @@ fn pair(cs: &Arc<dyn CipherSuiteProvider>, n: usize) -> Pair {
     let (creator_signer, mut creator) = creator(cs);
     let (member_signer, member_bundle) = key_package(cs, "m1");
     let mut proposals = vec![Proposal::Add(Add {
-        key_package: member_bundle.key_package.clone(),
+        key_package: Box::new(member_bundle.key_package.clone()),
     })];
     proposals.extend(adds(cs, 2, n.saturating_sub(2)));
     let out = creator

@@ -78,7 +78,7 @@ fn main() {
             .build(cs.as_ref(), signer.as_ref(), credential, &SystemClock)
             .unwrap();
         proposals.push(Proposal::Add(Add {
-            key_package: bundle.key_package.clone(),
+            key_package: Box::new(bundle.key_package.clone()),
         }));
         if i == 1 {
             receiver_kp = Some((signer, bundle));

@@ -269,11 +269,9 @@ fn forged(extra: Vec<ProposalOrRef>) -> ExternalJoinOptions {
 #[test]
 fn external_commit_with_two_external_inits_is_refused() {
     let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
-    let extra = vec![ProposalOrRef::Proposal(Proposal::ExternalInit(
-        ExternalInit {
-            kem_output: vec![1u8; 32].into(),
-        },
-    ))];
+    let extra = vec![ProposalOrRef::from(Proposal::ExternalInit(ExternalInit {
+        kem_output: vec![1u8; 32].into(),
+    }))];
     let (_, commit) = join_externally(&w, 1, "ext", true, forged(extra)).unwrap();
     let err = refused(&mut w, &commit);
     assert!(
@@ -289,8 +287,8 @@ fn external_commit_with_two_external_inits_is_refused() {
 fn external_commit_with_an_add_is_refused() {
     let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
     let other = w.fresh(1).pop().unwrap();
-    let extra = vec![ProposalOrRef::Proposal(Proposal::Add(Add {
-        key_package: other.bundle.key_package.clone(),
+    let extra = vec![ProposalOrRef::from(Proposal::Add(Add {
+        key_package: Box::new(other.bundle.key_package.clone()),
     }))];
     let (_, commit) = join_externally(&w, 1, "ext", true, forged(extra)).unwrap();
     let err = refused(&mut w, &commit);
@@ -307,8 +305,8 @@ fn external_commit_with_an_add_is_refused() {
 fn external_commit_with_two_removes_is_refused() {
     let mut w = world(CipherSuite::X25519_AES128GCM_SHA256_ED25519, 3);
     let extra = vec![
-        ProposalOrRef::Proposal(Proposal::Remove(Remove { removed: 1 })),
-        ProposalOrRef::Proposal(Proposal::Remove(Remove { removed: 2 })),
+        ProposalOrRef::from(Proposal::Remove(Remove { removed: 1 })),
+        ProposalOrRef::from(Proposal::Remove(Remove { removed: 2 })),
     ];
     let (_, commit) = join_externally(&w, 1, "ext", true, forged(extra)).unwrap();
     let err = refused(&mut w, &commit);
@@ -548,7 +546,7 @@ fn external_commit_with_a_branch_psk_is_refused() {
         },
         psk_nonce: vec![5u8; w.cs.hash_len()].into(),
     };
-    let extra = vec![ProposalOrRef::Proposal(Proposal::PreSharedKey(
+    let extra = vec![ProposalOrRef::from(Proposal::PreSharedKey(
         conclave_core::wire::PreSharedKey { psk: branch_psk },
     ))];
     let (_, commit) = join_externally(&w, 1, "ext", true, forged(extra)).unwrap();

@@ -443,7 +443,9 @@ fn external_sender_cannot_build_an_update() {
         ds1.signer.as_ref(),
         ds1.index,
         &context_of(&w, 0),
-        Proposal::Update(conclave_core::wire::Update { leaf_node: leaf }),
+        Proposal::Update(conclave_core::wire::Update {
+            leaf_node: Box::new(leaf),
+        }),
     )
     .unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");

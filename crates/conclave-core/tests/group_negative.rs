@@ -391,7 +391,9 @@ fn update_keeping_its_encryption_key_is_refused() {
         .into();
     let err = w.members[1]
         .group
-        .propose(Proposal::Update(Update { leaf_node: leaf }))
+        .propose(Proposal::Update(Update {
+            leaf_node: Box::new(leaf),
+        }))
         .unwrap_err();
     assert_eq!(protocol(err), ProtocolError::UpdateKeepsEncryptionKey);
 }
@@ -432,7 +434,9 @@ fn update_with_another_members_encryption_key_is_refused() {
         .into();
     let proposal = w.members[1]
         .group
-        .propose(Proposal::Update(Update { leaf_node: leaf }))
+        .propose(Proposal::Update(Update {
+            leaf_node: Box::new(leaf),
+        }))
         .unwrap();
     w.propose(1, proposal);
     let out = forged(&mut w, 0, Vec::new(), Forgery::default());
@@ -480,7 +484,9 @@ fn update_from_an_external_sender_is_refused() {
         epoch: g.epoch(),
         sender: Sender::External(0),
         authenticated_data: Vec::new().into(),
-        content: FramedContentBody::Proposal(Proposal::Update(Update { leaf_node: leaf })),
+        content: FramedContentBody::Proposal(Proposal::Update(Update {
+            leaf_node: Box::new(leaf),
+        })),
     };
     let signed = sign_content(&outsider, WireFormat::PUBLIC_MESSAGE, content, g.context()).unwrap();
     let zero = Secret::zero(cs.hash_len());

@@ -34,7 +34,7 @@ fn pair(public: bool) -> (Group, Group) {
     let out = alice
         .commit(CommitOptions {
             proposals: vec![Proposal::Add(Add {
-                key_package: bob.bundle.key_package.clone(),
+                key_package: Box::new(bob.bundle.key_package.clone()),
             })],
             ..CommitOptions::default()
         })

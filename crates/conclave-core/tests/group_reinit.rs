@@ -392,7 +392,7 @@ fn branch_welcome_without_the_branch_psk_is_refused() {
         .group
         .commit(CommitOptions {
             proposals: vec![Proposal::Add(conclave_core::wire::Add {
-                key_package: j.bundle.key_package.clone(),
+                key_package: Box::new(j.bundle.key_package.clone()),
             })],
             ..CommitOptions::default()
         })

@@ -40,7 +40,7 @@ fn fixture() -> &'static Fixture {
             .iter()
             .map(|c| {
                 Proposal::Add(Add {
-                    key_package: c.bundle.key_package.clone(),
+                    key_package: Box::new(c.bundle.key_package.clone()),
                 })
             })
             .collect();
@@ -78,7 +78,7 @@ fn fixture() -> &'static Fixture {
                 i,
                 CommitOptions {
                     proposals: vec![Proposal::Add(Add {
-                        key_package: extra.clone(),
+                        key_package: Box::new(extra.clone()),
                     })],
                     ..CommitOptions::default()
                 },

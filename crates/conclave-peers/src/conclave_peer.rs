@@ -196,7 +196,13 @@ impl PeerExternalSender for ConclaveExternalSender {
         else {
             return Err(wrong("a KeyPackage"));
         };
-        self.propose(group_info, sender_index, Proposal::Add(Add { key_package }))
+        self.propose(
+            group_info,
+            sender_index,
+            Proposal::Add(Add {
+                key_package: Box::new(key_package),
+            }),
+        )
     }
 
     fn propose_remove(
@@ -542,7 +548,9 @@ impl PeerMember for ConclaveMember {
             let MlsMessageBody::KeyPackage(key_package) = Self::decode(kp)?.body else {
                 return Err(wrong("a KeyPackage"));
             };
-            proposals.push(Proposal::Add(Add { key_package }));
+            proposals.push(Proposal::Add(Add {
+                key_package: Box::new(key_package),
+            }));
         }
         self.commit_with(proposals, false)
     }
@@ -578,7 +586,9 @@ impl PeerMember for ConclaveMember {
         let MlsMessageBody::KeyPackage(key_package) = Self::decode(key_package)?.body else {
             return Err(wrong("a KeyPackage"));
         };
-        self.propose(Proposal::Add(Add { key_package }))
+        self.propose(Proposal::Add(Add {
+            key_package: Box::new(key_package),
+        }))
     }
 
     fn propose_update(&mut self) -> Result<Vec<u8>> {

@@ -88,7 +88,9 @@ impl<S: Store> Client<S> {
         let proposals = key_packages
             .into_iter()
             .map(|m| match m.body {
-                MlsMessageBody::KeyPackage(key_package) => Ok(Proposal::Add(Add { key_package })),
+                MlsMessageBody::KeyPackage(key_package) => Ok(Proposal::Add(Add {
+                    key_package: Box::new(key_package),
+                })),
                 _ => Err(ClientError::Format("not a KeyPackage".into())),
             })
             .collect::<Result<_>>()?;

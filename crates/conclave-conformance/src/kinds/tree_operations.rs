@@ -52,7 +52,7 @@ pub fn run(case: &Value, provider: &dyn conclave_core::crypto::CryptoProvider) -
                 .map_err(|e| e.to_string())?;
         }
         Proposal::Update(update) => diff
-            .update_leaf(LeafIndex(sender), update.leaf_node)
+            .update_leaf(LeafIndex(sender), *update.leaf_node)
             .map_err(|e| e.to_string())?,
         Proposal::Remove(remove) => {
             if diff.leaf(LeafIndex(remove.removed)).is_none() {

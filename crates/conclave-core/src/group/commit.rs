@@ -249,8 +249,9 @@ impl Group {
             leaf_index: self.own.leaf.0,
         }))?;
         leaf.signature = sign_with_label(self.signer.as_ref(), LEAF_NODE_TBS_LABEL, &tbs)?.into();
-        let (message, reference) =
-            self.send_proposal(Proposal::Update(Update { leaf_node: leaf }))?;
+        let (message, reference) = self.send_proposal(Proposal::Update(Update {
+            leaf_node: Box::new(leaf),
+        }))?;
         self.own.pending_updates.push((reference, private));
         Ok(message)
     }
@@ -446,7 +447,7 @@ impl Group {
                     .iter()
                     .map(|l| match &l.reference {
                         Some(r) => ProposalOrRef::Reference(r.clone().into()),
-                        None => ProposalOrRef::Proposal(l.proposal.clone()),
+                        None => ProposalOrRef::Proposal(Box::new(l.proposal.clone())),
                     })
                     .collect();
                 proposals.extend(

@@ -291,8 +291,10 @@ impl Group {
             content: FramedContentBody::Commit(Commit {
                 proposals: {
                     #[allow(unused_mut)]
-                    let mut list: Vec<ProposalOrRef> =
-                        proposals.into_iter().map(ProposalOrRef::Proposal).collect();
+                    let mut list: Vec<ProposalOrRef> = proposals
+                        .into_iter()
+                        .map(|p| ProposalOrRef::Proposal(Box::new(p)))
+                        .collect();
                     #[cfg(feature = "testing")]
                     list.extend(options.forged_extra.iter().cloned());
                     list
@@ -377,6 +379,7 @@ impl Group {
             let ProposalOrRef::Proposal(proposal) = p else {
                 return Err(ProtocolError::ExternalCommitProposalByReference.into());
             };
+            let proposal: &Proposal = proposal;
             match proposal {
                 Proposal::ExternalInit(init) => inits.push(init),
                 Proposal::Remove(r) => {

@@ -144,7 +144,7 @@ impl Group {
             Sender::NewMemberProposal,
             &info.group_context,
             Proposal::Add(Add {
-                key_package: key_package.key_package.clone(),
+                key_package: Box::new(key_package.key_package.clone()),
             }),
             &[],
         )

@@ -51,7 +51,7 @@
 //!     .build(cs.as_ref(), bob_key.as_ref(), Credential::basic("bob"), &SystemClock)
 //!     .unwrap();
 //! let output = alice.commit(CommitOptions {
-//!     proposals: vec![Proposal::Add(Add { key_package: bob_kp.key_package.clone() })],
+//!     proposals: vec![Proposal::Add(Add { key_package: Box::new(bob_kp.key_package.clone()) })],
 //!     ..CommitOptions::default()
 //! }).unwrap();
 //! alice.merge_pending_commit(output.pending).unwrap();

@@ -366,7 +366,7 @@ impl Group {
         for p in &commit.proposals {
             list.push(match p {
                 ProposalOrRef::Proposal(proposal) => Listed {
-                    proposal: proposal.clone(),
+                    proposal: crate::wire::Proposal::clone(proposal),
                     sender: Sender::Member(sender),
                     reference: None,
                 },

@@ -116,7 +116,7 @@ impl Checks<'_> {
         let adds: Vec<&KeyPackage> = list
             .iter()
             .filter_map(|l| match &l.proposal {
-                Proposal::Add(add) => Some(&add.key_package),
+                Proposal::Add(add) => Some(add.key_package.as_ref()),
                 _ => None,
             })
             .collect();
@@ -489,7 +489,7 @@ pub fn apply(diff: &mut TreeDiff<'_>, context: &GroupContext, list: &[Listed]) -
     }
     for item in list {
         if let (Proposal::Update(u), Sender::Member(leaf)) = (&item.proposal, item.sender) {
-            diff.update_leaf(LeafIndex(leaf), u.leaf_node.clone())?;
+            diff.update_leaf(LeafIndex(leaf), LeafNode::clone(&u.leaf_node))?;
             applied
                 .updated
                 .push((LeafIndex(leaf), item.reference.clone()));
@@ -511,7 +511,9 @@ pub fn apply(diff: &mut TreeDiff<'_>, context: &GroupContext, list: &[Listed]) -
     for item in list {
         if let Proposal::Add(a) = &item.proposal {
             let leaf = diff.add_leaf(a.key_package.leaf_node.clone())?;
-            applied.added.push((leaf, a.key_package.clone()));
+            applied
+                .added
+                .push((leaf, KeyPackage::clone(&a.key_package)));
         }
     }
     for item in list {

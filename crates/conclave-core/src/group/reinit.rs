@@ -133,7 +133,9 @@ impl Group {
         let mut proposals = Vec::with_capacity(key_packages.len() + 1);
         let own = Sender::Member(group.own_leaf().0);
         for (i, kp) in key_packages.into_iter().enumerate() {
-            let add = Proposal::Add(Add { key_package: kp });
+            let add = Proposal::Add(Add {
+                key_package: Box::new(kp),
+            });
             group.checks().check_proposal(&add, &own, i)?;
             proposals.push(add);
         }

@@ -168,7 +168,9 @@ fn commit(proposals: usize) -> Commit {
                 if i % 2 == 0 {
                     ProposalOrRef::Reference(VLBytes::new(vec![i as u8; 32]))
                 } else {
-                    ProposalOrRef::Proposal(Proposal::Remove(Remove { removed: i as u32 }))
+                    ProposalOrRef::Proposal(Box::new(Proposal::Remove(Remove {
+                        removed: i as u32,
+                    })))
                 }
             })
             .collect(),
@@ -218,7 +220,7 @@ fn extension_count_and_size_are_bounded() {
         ProtocolError::ExtensionTooLarge { .. }
     ));
     let mut c = commit(1);
-    c.proposals.push(ProposalOrRef::Proposal(gce));
+    c.proposals.push(ProposalOrRef::Proposal(Box::new(gce)));
     assert!(matches!(
         protocol(l.check_commit(&c)),
         ProtocolError::ExtensionTooLarge { .. }
@@ -254,5 +256,32 @@ fn decode_message_rejects_a_public_commit_with_too_many_proposals() {
     assert_eq!(
         protocol(l.decode_message(&public(4))),
         ProtocolError::TooManyProposals { count: 4, max: 3 }
+    );
+}
+
+/// A Commit's proposal list is decoded before its count can be checked, so
+/// its entries must not cost much more memory than wire bytes: proposals are
+/// boxed. The smallest entries are a 2-byte empty reference and a 4-byte
+/// proposal by value (an ExternalInit with an empty KEM output); before the
+/// boxes both took 376 bytes, up to 188 times their encoding.
+#[test]
+fn decoded_proposal_lists_take_little_more_memory_than_their_bytes() {
+    use crate::wire::ExternalInit;
+    use core::mem::size_of;
+    let by_ref = encode(&ProposalOrRef::Reference(VLBytes::new(vec![]))).unwrap();
+    let by_value = encode(&ProposalOrRef::from(Proposal::ExternalInit(ExternalInit {
+        kem_output: VLBytes::new(vec![]),
+    })))
+    .unwrap();
+    assert_eq!((by_ref.len(), by_value.len()), (2, 4));
+    let ref_cost = size_of::<ProposalOrRef>() / by_ref.len();
+    let value_cost = (size_of::<ProposalOrRef>() + size_of::<Proposal>()) / by_value.len();
+    assert!(
+        ref_cost <= 16,
+        "{ref_cost} bytes per wire byte by reference"
+    );
+    assert!(
+        value_cost <= 26,
+        "{value_cost} bytes per wire byte by value"
     );
 }

@@ -22,8 +22,8 @@ use super::{Extension, KeyPackage, LeafNode, ProposalType, ProtocolVersion};
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
 pub struct Add {
-    /// The new member's KeyPackage.
-    pub key_package: KeyPackage,
+    /// The new member's KeyPackage (boxed: see [`ProposalOrRef`]).
+    pub key_package: Box<KeyPackage>,
 }
 
 /// `Update` (RFC 9420 §12.1.2): replace the sender's leaf.
@@ -38,8 +38,8 @@ pub struct Add {
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
 pub struct Update {
-    /// The sender's new leaf (source `update`).
-    pub leaf_node: LeafNode,
+    /// The sender's new leaf (source `update`; boxed: see [`ProposalOrRef`]).
+    pub leaf_node: Box<LeafNode>,
 }
 
 /// `Remove` (RFC 9420 §12.1.3): remove the member at a leaf.
@@ -228,14 +228,20 @@ pub type ProposalRef = VLBytes;
     Debug, Clone, PartialEq, Eq, TlsSerialize, TlsDeserialize, TlsDeserializeBytes, TlsSize,
 )]
 #[repr(u8)]
-#[allow(clippy::large_enum_variant)] // plain wire data, matched by value
 pub enum ProposalOrRef {
     /// `proposal(1)`: the proposal itself.
     #[tls_codec(discriminant = 1)]
-    Proposal(Proposal),
+    Proposal(Box<Proposal>),
     /// `reference(2)`: the ProposalRef of a proposal sent earlier.
     #[tls_codec(discriminant = 2)]
     Reference(ProposalRef),
+}
+
+impl From<Proposal> for ProposalOrRef {
+    /// The proposal by value.
+    fn from(proposal: Proposal) -> Self {
+        Self::Proposal(Box::new(proposal))
+    }
 }
 
 /// What a resumption PSK is for (RFC 9420 §8.4).

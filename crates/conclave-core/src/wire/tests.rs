@@ -66,8 +66,8 @@ fn commit() -> Commit {
     Commit {
         proposals: vec![
             ProposalOrRef::Reference(vl(&[0x88; 32])),
-            ProposalOrRef::Proposal(Proposal::Remove(Remove { removed: 3 })),
-            ProposalOrRef::Proposal(Proposal::PreSharedKey(PreSharedKey {
+            ProposalOrRef::Proposal(Box::new(Proposal::Remove(Remove { removed: 3 }))),
+            ProposalOrRef::Proposal(Box::new(Proposal::PreSharedKey(PreSharedKey {
                 psk: PreSharedKeyId {
                     psk: Psk::Resumption {
                         usage: ResumptionPskUsage::Application,
@@ -76,10 +76,10 @@ fn commit() -> Commit {
                     },
                     psk_nonce: vl(&[0x99; 32]),
                 },
-            })),
-            ProposalOrRef::Proposal(Proposal::Add(Add {
-                key_package: key_package(),
-            })),
+            }))),
+            ProposalOrRef::Proposal(Box::new(Proposal::Add(Add {
+                key_package: Box::new(key_package()),
+            }))),
         ],
         path: Some(UpdatePath {
             leaf_node: leaf(LeafNodeSource::Commit(vl(&[0xAA; 32]))),
@@ -276,7 +276,7 @@ fn structs_round_trip() {
     assert_round_trip(&sender_data);
     for proposal in [
         Proposal::Update(Update {
-            leaf_node: leaf(LeafNodeSource::Update),
+            leaf_node: Box::new(leaf(LeafNodeSource::Update)),
         }),
         Proposal::ReInit(ReInit {
             group_id: vl(b"new"),

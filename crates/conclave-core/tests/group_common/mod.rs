@@ -81,7 +81,7 @@ pub fn candidate(cs: &Arc<dyn CipherSuiteProvider>, name: &str) -> Candidate {
 
 pub fn add_of(c: &Candidate) -> Proposal {
     Proposal::Add(Add {
-        key_package: c.bundle.key_package.clone(),
+        key_package: Box::new(c.bundle.key_package.clone()),
     })
 }
 
