@@ -28,10 +28,11 @@
 //! child and one S1 set-up (the peers' S1 takes minutes at N = 5000 and more): `reps`
 //! members join, the last one then receives `reps` updates and `reps` removes.
 //!
-//! `--reps` (default 3) is the number of S1 groups built and of S6 runs of 2000 messages;
-//! `--op-reps` (default 9) the number of single operations measured in S2–S5 (joins,
-//! updates, removes, each on the same group), whose medians of a few milliseconds would
-//! otherwise be decided by one scheduling hiccup; `--full-reps` (default 101) the number of
+//! `--reps` (default 3) is the number of S1 groups built; `--op-reps` (default 9) the
+//! number of single operations measured in S2–S5 (joins, updates, removes, each on the
+//! same group), whose medians of a few milliseconds would otherwise be decided by one
+//! scheduling hiccup, and of S6 runs of 2000 messages (a quarter of a second each);
+//! `--full-reps` (default 101) the number of
 //! updates and removes in the full tree (S3f–S5f), a millisecond or two each, where even nine
 //! gave medians 25% apart from run to run on the 2-core machine. `--peer-max` (default 10,000) is the
 //! largest size at which the peers run: above it only Conclave is measured (the peers' S1
@@ -540,9 +541,9 @@ struct Args {
     sizes: Vec<usize>,
     impls: Vec<String>,
     scenarios: Vec<String>,
-    /// S1 groups built, S6 runs.
+    /// S1 groups built.
     reps: usize,
-    /// Single operations measured in S2–S5 sparse.
+    /// Single operations measured in S2–S5 sparse; S6 runs.
     op_reps: usize,
     /// Single operations measured in S3f–S5f.
     full_reps: usize,
@@ -553,11 +554,11 @@ struct Args {
 }
 
 impl Args {
-    /// The repetitions of `scenario`: `reps` for S1 and S6, `full_reps` in the full
+    /// The repetitions of `scenario`: `reps` for S1, `full_reps` in the full
     /// tree, `op_reps` for the others.
     fn reps_of(&self, scenario: &str) -> usize {
         match scenario {
-            "S1" | "S6" => self.reps,
+            "S1" => self.reps,
             "S3f" | "S4f" | "S5f" => self.full_reps,
             _ => self.op_reps,
         }
