@@ -310,7 +310,7 @@ fn run(cli: Cli) -> Res<()> {
                     write_message(&out, &m)?;
                 }
                 GroupCommand::Receive { input } => {
-                    let incoming = c.receive(&read_message(&input)?)?;
+                    let incoming = c.receive_bytes(&read_input(&input)?)?;
                     println!("{}", describe(&incoming));
                 }
                 GroupCommand::Info { group } => {

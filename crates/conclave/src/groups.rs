@@ -278,26 +278,50 @@ impl<S: Store> Client<S> {
 
     /// Processes a message for one of our groups; its effect (a ratchet's
     /// advance, a cached proposal, a merged commit) is written in one batch
-    /// before the result is returned.
+    /// before the result is returned. Prefer [`Self::receive_bytes`] for a
+    /// message as it came off the wire.
     pub fn receive(&mut self, message: &MlsMessage) -> Result<Incoming> {
+        self.receive_message(message, None)
+    }
+
+    /// [`Self::receive`] of a message as received: refused before it is
+    /// decoded if it is longer than the configured
+    /// [`Limits::max_message_size`](conclave_core::limits::Limits), and its
+    /// hashes (transcript, ProposalRef, signature) are computed over these
+    /// bytes rather than a re-encoding (RFC 9420 §5.2, §8.2).
+    pub fn receive_bytes(&mut self, bytes: &[u8]) -> Result<Incoming> {
+        let message = self.config.limits.decode_message(bytes)?;
+        self.receive_message(&message, Some(bytes))
+    }
+
+    /// `message`, and the bytes it was decoded from if it was received so.
+    fn receive_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Incoming> {
         let group_id = message_group_id(message)
             .ok_or_else(|| ClientError::Format("not a group message".into()))?
             .to_vec();
         let mut entry = self.take(&group_id)?;
         // The echo of our cached pending commit, recognised by its bytes.
         if let Some(p) = &entry.pending {
-            if p.message.as_deref() == Some(encode(message)?.as_slice()) {
+            let echoed = match bytes {
+                Some(b) => p.message.as_deref() == Some(b),
+                None => p.message.as_deref() == Some(encode(message)?.as_slice()),
+            };
+            if echoed {
                 self.cache.insert(group_id.clone(), entry);
                 let epoch = self.merge_pending_commit(&group_id)?;
                 return Ok(Incoming::OwnCommit { group_id, epoch });
             }
         }
         let mut group = self.take_current(&mut entry, &group_id)?;
-        match group.process(message)? {
+        let received = match bytes {
+            Some(b) => group.process_bytes(b)?,
+            None => group.process(message)?,
+        };
+        match received {
             Received::Application { sender, data, .. } => {
                 let mut batch = group_writes(&group, Some(&BTreeSet::new()))?;
                 if let Some(pending) = entry.pending.as_mut() {
-                    self.read_in_pending(&group_id, pending, message)?;
+                    self.read_in_pending(&group_id, pending, message, bytes)?;
                     batch.push(Write::Put(pending_key(&group_id), pending.record()?));
                 }
                 entry.current = Some(group);
@@ -359,8 +383,13 @@ impl<S: Store> Client<S> {
         group_id: &[u8],
         pending: &mut Pending,
         message: &MlsMessage,
+        bytes: Option<&[u8]>,
     ) -> Result<()> {
-        if pending.group.process(message).is_err() {
+        let read = match bytes {
+            Some(b) => pending.group.process_bytes(b),
+            None => pending.group.process(message),
+        };
+        if read.is_err() {
             *pending = self
                 .stored(group_id, true)?
                 .pending
