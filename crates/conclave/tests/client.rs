@@ -2,11 +2,17 @@
 //! consumed by joining (a last-resort one is kept), messages and commits
 //! flow between three clients, our pending commit is merged on its echo or
 //! discarded when another commit wins, and a commit writes a batch that
-//! does not grow with the group.
+//! does not grow with the group. `receive_bytes` processes messages as
+//! received as `receive` does, refuses one longer than the configured
+//! `max_message_size` before decoding it and bytes that do not decode, and
+//! neither refusal consumes anything.
 
-use conclave::{Client, Incoming, MemoryStore, Store};
+use conclave::{Client, ClientError, Incoming, MemoryStore, Store};
+use conclave_core::codec::encode;
 use conclave_core::crypto::CipherSuite;
+use conclave_core::group::GroupConfig;
 use conclave_core::wire::Credential;
+use conclave_core::{Error, ProtocolError};
 use conclave_rustcrypto::RustCryptoProvider;
 
 const SUITE: CipherSuite = CipherSuite::X25519_AES128GCM_SHA256_ED25519;
@@ -141,4 +147,90 @@ fn an_update_commit_writes_little_of_a_large_group() {
     assert!(merge < whole / 4, "{merge} vs {whole}");
     assert!(commit < whole / 4, "{commit} vs {whole}");
     assert!(commit < message, "{commit} vs {message}");
+}
+
+/// Alice and bob in one group, alice's add already merged through
+/// `receive_bytes` of its echo.
+fn pair() -> (Client<MemoryStore>, Client<MemoryStore>) {
+    let mut alice = client("alice");
+    let mut bob = client("bob");
+    alice.create_group(G).unwrap();
+    let kb = bob.generate_key_package(false).unwrap();
+    let out = alice.add_members(G, vec![kb]).unwrap();
+    assert!(matches!(
+        alice.receive_bytes(&encode(&out.message).unwrap()).unwrap(),
+        Incoming::OwnCommit { epoch: 1, .. }
+    ));
+    assert!(!alice.has_pending_commit(G).unwrap());
+    bob.join(&out.welcome.unwrap()).unwrap();
+    (alice, bob)
+}
+
+#[test]
+fn messages_as_received_are_processed_as_receive_does() {
+    let (mut alice, mut bob) = pair();
+    let m = encode(&alice.send(G, b"hello").unwrap()).unwrap();
+    match bob.receive_bytes(&m).unwrap() {
+        Incoming::Application { data, sender, .. } => {
+            assert_eq!(data, b"hello");
+            assert_eq!(sender, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Its key is used up.
+    assert!(bob.receive_bytes(&m).is_err());
+
+    let out = bob.update(G).unwrap();
+    let commit = encode(&out.message).unwrap();
+    assert!(matches!(
+        alice.receive_bytes(&commit).unwrap(),
+        Incoming::Commit { epoch: 2, .. }
+    ));
+    assert!(matches!(
+        bob.receive_bytes(&commit).unwrap(),
+        Incoming::OwnCommit { epoch: 2, .. }
+    ));
+    assert_eq!(
+        alice.group(G).unwrap().epoch_authenticator(),
+        bob.group(G).unwrap().epoch_authenticator()
+    );
+}
+
+#[test]
+fn a_message_longer_than_the_limit_is_refused_before_decoding_and_not_consumed() {
+    let (mut alice, mut bob) = pair();
+    let m = encode(&alice.send(G, &[7u8; 2000]).unwrap()).unwrap();
+    let mut small = GroupConfig::default();
+    small.limits.max_message_size = 1024;
+    bob.set_config(small);
+    match bob.receive_bytes(&m) {
+        Err(ClientError::Mls(Error::Protocol(ProtocolError::MessageTooLarge { size, max }))) => {
+            assert_eq!((size, max), (m.len(), 1024));
+        }
+        other => panic!("{other:?}"),
+    }
+    bob.set_config(GroupConfig::default());
+    assert!(matches!(
+        bob.receive_bytes(&m).unwrap(),
+        Incoming::Application { .. }
+    ));
+}
+
+#[test]
+fn bytes_that_do_not_decode_are_refused_and_consume_nothing() {
+    let (mut alice, mut bob) = pair();
+    let m = encode(&alice.send(G, b"after the garbage").unwrap()).unwrap();
+    let mut long = m.clone();
+    long.push(0);
+    // Truncated, empty, garbage, and a whole message with a trailing byte.
+    for bad in [&m[..m.len() - 1], &[], &[0xff; 16][..], &long[..]] {
+        assert!(matches!(
+            bob.receive_bytes(bad),
+            Err(ClientError::Mls(Error::Malformed(_)))
+        ));
+    }
+    match bob.receive_bytes(&m).unwrap() {
+        Incoming::Application { data, .. } => assert_eq!(data, b"after the garbage"),
+        other => panic!("{other:?}"),
+    }
 }
