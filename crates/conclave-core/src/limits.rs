@@ -82,6 +82,14 @@ impl Limits {
     /// `max_message_size` before decoding anything, then decodes it with
     /// [`decode_exact`].
     pub fn decode<T: DeserializeBytes>(&self, bytes: &[u8]) -> Result<T> {
+        self.check_size(bytes)?;
+        Ok(decode_exact(bytes)?)
+    }
+
+    /// Refuses input longer than `max_message_size` with
+    /// [`MessageTooLarge`](ProtocolError::MessageTooLarge), as
+    /// [`Limits::decode`] does before decoding.
+    pub fn check_size(&self, bytes: &[u8]) -> Result<()> {
         if bytes.len() > self.max_message_size {
             return Err(ProtocolError::MessageTooLarge {
                 size: bytes.len(),
@@ -89,7 +97,7 @@ impl Limits {
             }
             .into());
         }
-        Ok(decode_exact(bytes)?)
+        Ok(())
     }
 
     /// Decodes a received `MLSMessage` with [`Limits::decode`], then applies

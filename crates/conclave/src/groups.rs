@@ -281,30 +281,35 @@ impl<S: Store> Client<S> {
     /// before the result is returned. Prefer [`Self::receive_bytes`] for a
     /// message as it came off the wire.
     pub fn receive(&mut self, message: &MlsMessage) -> Result<Incoming> {
-        self.receive_message(message, None)
-    }
-
-    /// [`Self::receive`] of a message as received: refused before it is
-    /// decoded if it is longer than the configured
-    /// [`Limits::max_message_size`](conclave_core::limits::Limits), and its
-    /// hashes (transcript, ProposalRef, signature) are computed over these
-    /// bytes rather than a re-encoding (RFC 9420 §5.2, §8.2).
-    pub fn receive_bytes(&mut self, bytes: &[u8]) -> Result<Incoming> {
-        let message = self.config.limits.decode_message(bytes)?;
-        self.receive_message(&message, Some(bytes))
-    }
-
-    /// `message`, and the bytes it was decoded from if it was received so.
-    fn receive_message(&mut self, message: &MlsMessage, bytes: Option<&[u8]>) -> Result<Incoming> {
         let group_id = message_group_id(message)
             .ok_or_else(|| ClientError::Format("not a group message".into()))?
             .to_vec();
+        self.receive_message(group_id, Inbound::Decoded(message))
+    }
+
+    /// [`Self::receive`] of a message as received: refused before anything
+    /// is read if it is longer than the configured
+    /// [`Limits::max_message_size`](conclave_core::limits::Limits), routed by
+    /// the group id at its head, and decoded once, by the group, whose
+    /// hashes (transcript, ProposalRef, signature) are computed over these
+    /// bytes rather than a re-encoding (RFC 9420 §5.2, §8.2).
+    pub fn receive_bytes(&mut self, bytes: &[u8]) -> Result<Incoming> {
+        self.config.limits.check_size(bytes)?;
+        match MlsMessage::peek_group_id(bytes).map_err(conclave_core::Error::from)? {
+            Some(id) => self.receive_message(id.to_vec(), Inbound::Bytes(bytes)),
+            // Not a group message, or no MLSMessage at all: say which.
+            None => self.receive(&self.config.limits.decode_message(bytes)?),
+        }
+    }
+
+    /// A message of `group_id`, decoded or as received.
+    fn receive_message(&mut self, group_id: Vec<u8>, message: Inbound<'_>) -> Result<Incoming> {
         let mut entry = self.take(&group_id)?;
         // The echo of our cached pending commit, recognised by its bytes.
         if let Some(p) = &entry.pending {
-            let echoed = match bytes {
-                Some(b) => p.message.as_deref() == Some(b),
-                None => p.message.as_deref() == Some(encode(message)?.as_slice()),
+            let echoed = match message {
+                Inbound::Bytes(b) => p.message.as_deref() == Some(b),
+                Inbound::Decoded(m) => p.message.as_deref() == Some(encode(m)?.as_slice()),
             };
             if echoed {
                 self.cache.insert(group_id.clone(), entry);
@@ -313,15 +318,11 @@ impl<S: Store> Client<S> {
             }
         }
         let mut group = self.take_current(&mut entry, &group_id)?;
-        let received = match bytes {
-            Some(b) => group.process_bytes(b)?,
-            None => group.process(message)?,
-        };
-        match received {
+        match message.process_in(&mut group)? {
             Received::Application { sender, data, .. } => {
                 let mut batch = group_writes(&group, Some(&BTreeSet::new()))?;
                 if let Some(pending) = entry.pending.as_mut() {
-                    self.read_in_pending(&group_id, pending, message, bytes)?;
+                    self.read_in_pending(&group_id, pending, message)?;
                     batch.push(Write::Put(pending_key(&group_id), pending.record()?));
                 }
                 entry.current = Some(group);
@@ -382,14 +383,9 @@ impl<S: Store> Client<S> {
         &self,
         group_id: &[u8],
         pending: &mut Pending,
-        message: &MlsMessage,
-        bytes: Option<&[u8]>,
+        message: Inbound<'_>,
     ) -> Result<()> {
-        let read = match bytes {
-            Some(b) => pending.group.process_bytes(b),
-            None => pending.group.process(message),
-        };
-        if read.is_err() {
+        if message.process_in(&mut pending.group).is_err() {
             *pending = self
                 .stored(group_id, true)?
                 .pending
@@ -405,6 +401,25 @@ impl Cached {
         Self {
             current: Some(group),
             pending: None,
+        }
+    }
+}
+
+/// A received message, decoded by the caller or as it came off the wire.
+#[derive(Clone, Copy)]
+enum Inbound<'a> {
+    Decoded(&'a MlsMessage),
+    Bytes(&'a [u8]),
+}
+
+impl Inbound<'_> {
+    /// Processes the message in `group`: bytes through
+    /// [`Group::process_bytes`], which decodes them once and hashes them as
+    /// received.
+    fn process_in(self, group: &mut Group) -> std::result::Result<Received, conclave_core::Error> {
+        match self {
+            Self::Decoded(m) => group.process(m),
+            Self::Bytes(b) => group.process_bytes(b),
         }
     }
 }

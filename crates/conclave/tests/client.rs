@@ -217,7 +217,7 @@ fn a_message_longer_than_the_limit_is_refused_before_decoding_and_not_consumed()
 }
 
 #[test]
-fn bytes_that_do_not_decode_are_refused_and_consume_nothing() {
+fn bytes_that_do_not_decode_or_are_not_ours_are_refused_and_consume_nothing() {
     let (mut alice, mut bob) = pair();
     let m = encode(&alice.send(G, b"after the garbage").unwrap()).unwrap();
     let mut long = m.clone();
@@ -229,6 +229,21 @@ fn bytes_that_do_not_decode_are_refused_and_consume_nothing() {
             Err(ClientError::Mls(Error::Malformed(_)))
         ));
     }
+    // A well-formed message that is not a group message (a KeyPackage), and
+    // one of a group we are not in.
+    let kp = encode(&alice.generate_key_package(false).unwrap()).unwrap();
+    assert!(matches!(
+        bob.receive_bytes(&kp),
+        Err(ClientError::Format(_))
+    ));
+    let mut other = m.clone();
+    // A PrivateMessage's group id starts after version, wire format and
+    // its one-byte length: change its first byte.
+    other[5] ^= 1;
+    assert!(matches!(
+        bob.receive_bytes(&other),
+        Err(ClientError::NotFound(_))
+    ));
     match bob.receive_bytes(&m).unwrap() {
         Incoming::Application { data, .. } => assert_eq!(data, b"after the garbage"),
         other => panic!("{other:?}"),

@@ -3,7 +3,9 @@
 //! A wire format other than the five of RFC 9420 is a decode error: the body's
 //! length is not on the wire, so an unknown body cannot be skipped.
 
-use crate::codec::{TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize};
+use crate::codec::{
+    read_varint_length, DecodeError, TlsDeserialize, TlsDeserializeBytes, TlsSerialize, TlsSize,
+};
 
 use super::{
     GroupInfo, KeyPackage, PrivateMessage, ProtocolVersion, PublicMessage, Welcome, WireFormat,
@@ -106,5 +108,26 @@ impl MlsMessage {
     /// The wire format.
     pub fn wire_format(&self) -> WireFormat {
         self.body.wire_format()
+    }
+
+    /// The `group_id` of an encoded PublicMessage or PrivateMessage, read
+    /// without decoding the rest (to route a message to its group): both
+    /// bodies begin with it, after the MLSMessage's `version` and
+    /// `wire_format` (RFC 9420 §6, §6.2, §6.3). `None` for the other wire
+    /// formats. A truncated header or id is an error; the rest of the
+    /// message may still fail to decode.
+    pub fn peek_group_id(bytes: &[u8]) -> Result<Option<&[u8]>, DecodeError> {
+        let truncated = || DecodeError::new("MLSMessage group_id", "truncated");
+        let wire_format = match bytes.get(2..4) {
+            Some(&[hi, lo]) => WireFormat(u16::from_be_bytes([hi, lo])),
+            _ => return Err(truncated()),
+        };
+        if wire_format != WireFormat::PUBLIC_MESSAGE && wire_format != WireFormat::PRIVATE_MESSAGE {
+            return Ok(None);
+        }
+        let rest = bytes.get(4..).ok_or_else(truncated)?;
+        let (len, header) = read_varint_length(rest)?;
+        let end = header.checked_add(len).ok_or_else(truncated)?;
+        rest.get(header..end).map(Some).ok_or_else(truncated)
     }
 }

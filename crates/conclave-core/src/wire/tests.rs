@@ -824,3 +824,34 @@ fn decoding_is_canonical_under_single_byte_mutations() {
     }
     assert!(accepted > 0, "no mutation decoded; the test checks nothing");
 }
+
+#[test]
+fn the_group_id_of_an_encoded_message_is_read_without_decoding_it() {
+    for message in sample_messages() {
+        let bytes = encode(&message).unwrap();
+        let expected: Option<&[u8]> = match &message.body {
+            MlsMessageBody::PublicMessage(m) => Some(m.content.group_id.as_slice()),
+            MlsMessageBody::PrivateMessage(m) => Some(m.group_id.as_slice()),
+            _ => None,
+        };
+        assert_eq!(MlsMessage::peek_group_id(&bytes).unwrap(), expected);
+        // Only the header and the id are read: a body cut short after the id
+        // still gives it (decoding the whole message is what refuses that).
+        if let Some(id) = expected {
+            let header = 4 + 1 + id.len();
+            assert_eq!(
+                MlsMessage::peek_group_id(&bytes[..header]).unwrap(),
+                Some(id)
+            );
+            // Cut inside the id, the version and wire format, or empty.
+            for cut in [header - 1, 5, 3, 0] {
+                assert!(MlsMessage::peek_group_id(&bytes[..cut]).is_err(), "{cut}");
+            }
+        }
+    }
+    // An id longer than the input, and a varint with the reserved 0b11 prefix.
+    assert!(MlsMessage::peek_group_id(&[0, 1, 0, 2, 0x40, 0x10, 1]).is_err());
+    assert!(MlsMessage::peek_group_id(&[0, 2, 0, 2, 0xC0, 0, 0, 0]).is_err());
+    // An unknown wire format is not a group message (decoding refuses it).
+    assert_eq!(MlsMessage::peek_group_id(&[0xff; 16]).unwrap(), None);
+}
